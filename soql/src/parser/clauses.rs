@@ -44,9 +44,8 @@ impl Parser<'_> {
         } else {
             None
         };
-        let group_by = if self.is_kw("GROUP") && self.is_kw_at(1, "BY") {
-            self.bump();
-            self.bump();
+        let group_by = if self.eat_kw("GROUP") {
+            self.expect_kw("BY")?;
             Some(self.group_by()?)
         } else {
             None

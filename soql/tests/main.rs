@@ -1,0 +1,4 @@
+//! The soql crate's integration tests (one binary).
+
+mod corpus;
+mod metadata;
