@@ -4,3 +4,4 @@ mod corpus;
 mod errors;
 mod metadata;
 mod parse;
+mod roundtrip;
