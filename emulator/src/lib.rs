@@ -1,2 +1,36 @@
 //! An emulated Salesforce org: OAuth, REST, Bulk API 2.0 and SOAP on loopback.
+//!
+//! The org holds Account, Contact, Opportunity, Lead, Case, User and a custom `Invoice__c`,
+//! filled with deterministic data from a row count and a seed, and answers the wire protocol
+//! real clients speak (token endpoint, describe, query/queryAll, Bulk 2.0 query jobs, SOAP
+//! login/query). Tests read its data, its request log, and inject faults.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), sfdf_emulator::Error> {
+//! let org = sfdf_emulator::EmulatedOrg::builder().rows(1_000).seed(42).start().await?;
+//! println!("token endpoint: {}/services/oauth2/token", org.base_url());
+//! println!("client id {} / secret {}", org.client_id(), org.client_secret());
+//! let accounts = org.records("Account")?;
+//! assert!(accounts.len() >= 1_000);
+//! org.faults().expire_all_tokens();
+//! # Ok(()) }
+//! ```
 #![warn(missing_docs)]
+#![recursion_limit = "256"]
+
+mod auth;
+mod error;
+mod faults;
+mod log;
+mod model;
+mod org;
+mod server;
+
+pub use auth::Profile;
+pub use error::{Error, Result};
+pub use faults::{Failure, Faults};
+pub use log::{Api, LoggedRequest};
+pub use model::value::Value;
+pub use org::{EmulatedOrg, EmulatedOrgBuilder, SObject};
+
+pub(crate) use org::OrgState;

@@ -1,0 +1,11 @@
+//! The emulated org over HTTP, the way clients see it: every endpoint, its errors and faults,
+//! with shapes compared against the real-format fixtures in `shared/fixtures/salesforce`.
+
+mod auth;
+mod bulk;
+mod common;
+mod crud;
+mod describe;
+mod faults;
+mod query;
+mod soap;

@@ -1,0 +1,166 @@
+//! REST query / queryAll and paging.
+
+use serde_json::Value as Json;
+
+use crate::common::{V, error_code, fixture_json, get_json, http, keys, org, query, token};
+
+#[tokio::test]
+async fn a_query_returns_records_with_attributes_and_nested_parents() {
+    let org = org().await;
+    let token = token(&org).await;
+    let (status, body) = query(
+        &org,
+        &token,
+        "SELECT Id, Name, Owner.Name, Parent.Name FROM Account ORDER BY Name LIMIT 5",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let fixture = fixture_json("query/query.parent-relationship.Account-Owner.applink-v55.json");
+    assert_eq!(keys(&body), keys(&fixture));
+    let records = body["records"].as_array().expect("records");
+    assert_eq!(records.len(), 5);
+    let first = &records[0];
+    assert_eq!(
+        keys(&first["attributes"]),
+        ["type", "url"].map(String::from).into()
+    );
+    assert_eq!(first["attributes"]["type"], "Account");
+    assert_eq!(first["Owner"]["attributes"]["type"], "User");
+    assert!(first["Owner"]["Name"].is_string());
+    assert!(
+        records.iter().any(|r| r["Parent"].is_null()),
+        "some accounts have no parent"
+    );
+    let names: Vec<&str> = records.iter().filter_map(|r| r["Name"].as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, sorted);
+}
+
+#[tokio::test]
+async fn filters_follow_soql_semantics_and_match_the_org_data() {
+    let org = org().await;
+    let token = token(&org).await;
+    let accounts = org.records("Account").expect("records");
+    let expected = accounts
+        .iter()
+        .filter(|a| a.get("IsDeleted") == Some(&sfdf_emulator::Value::Bool(false)))
+        .filter(|a| a.get("Industry").and_then(|v| v.as_str()) == Some("Energy"))
+        .count();
+    let (status, body) = query(
+        &org,
+        &token,
+        "SELECT Id FROM Account WHERE Industry = 'Energy'",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["totalSize"], expected);
+    let (_, count) = query(
+        &org,
+        &token,
+        "SELECT COUNT() FROM Account WHERE Industry = 'Energy'",
+    )
+    .await;
+    assert_eq!(count["totalSize"], expected);
+    assert_eq!(count["records"], Json::Array(vec![]));
+}
+
+#[tokio::test]
+async fn query_pages_follow_next_records_url_with_the_batch_size_header() {
+    let org = org().await;
+    let token = token(&org).await;
+    let resp = http()
+        .get(format!("{}/services/data/{V}/query", org.base_url()))
+        .query(&[("q", "SELECT Id FROM Contact")])
+        .header("Sforce-Query-Options", "batchSize=200")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    let mut body: Json = resp.json().await.expect("json");
+    let total = body["totalSize"].as_u64().expect("totalSize") as usize;
+    assert!(total > 100);
+    let mut seen = Vec::new();
+    loop {
+        seen.extend(
+            body["records"]
+                .as_array()
+                .expect("records")
+                .iter()
+                .map(|r| r["Id"].clone()),
+        );
+        if body["done"] == true {
+            assert!(body.get("nextRecordsUrl").is_none());
+            break;
+        }
+        let next = body["nextRecordsUrl"]
+            .as_str()
+            .expect("nextRecordsUrl")
+            .to_owned();
+        assert!(next.starts_with(&format!("/services/data/{V}/query/01g")));
+        body = get_json(&org, &token, &next).await.1;
+    }
+    assert_eq!(seen.len(), total);
+    let (status, body) = get_json(
+        &org,
+        &token,
+        &format!("/services/data/{V}/query/01gbogus-2000"),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "INVALID_QUERY_LOCATOR")
+    );
+}
+
+#[tokio::test]
+async fn soql_errors_carry_the_org_codes_and_messages() {
+    let org = org().await;
+    let token = token(&org).await;
+    let (status, body) = query(&org, &token, "SELECT Bacon__c FROM Account LIMIT 2").await;
+    assert_eq!(status, 400);
+    let fixture = fixture_json("errors/INVALID_FIELD.query-unknown-column.applink-v51.json");
+    assert_eq!(keys(&body[0]), keys(&fixture[0]));
+    assert_eq!(body[0]["errorCode"], "INVALID_FIELD");
+    assert!(
+        body[0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("No such column 'Bacon__c' on entity 'Account'")
+    );
+    let (status, body) = query(&org, &token, "SELECT Xyzzy FROM Xyzzy").await;
+    assert_eq!((status, error_code(&body).as_str()), (400, "INVALID_TYPE"));
+    let (status, body) = query(&org, &token, "SELECT Id FRM Account").await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "MALFORMED_QUERY")
+    );
+}
+
+#[tokio::test]
+async fn query_all_sees_the_recycle_bin() {
+    let org = org().await;
+    let token = token(&org).await;
+    let id = org
+        .records("Account")
+        .expect("records")
+        .iter()
+        .find(|a| a.get("IsDeleted") == Some(&sfdf_emulator::Value::Bool(false)))
+        .expect("live")
+        .id()
+        .to_owned();
+    org.delete("Account", &id).expect("delete");
+    let soql = format!("SELECT Id, IsDeleted FROM Account WHERE Id = '{id}'");
+    let (_, live) = query(&org, &token, &soql).await;
+    assert_eq!(live["totalSize"], 0);
+    let resp = http()
+        .get(format!("{}/services/data/{V}/queryAll", org.base_url()))
+        .query(&[("q", soql.as_str())])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    let all: Json = resp.json().await.expect("json");
+    assert_eq!(all["totalSize"], 1);
+    assert_eq!(all["records"][0]["IsDeleted"], true);
+}
