@@ -74,7 +74,8 @@ async fn client_credentials_by_http_basic_work_too() {
 async fn token_errors_use_the_oauth_error_shape() {
     let org = org().await;
     let fixture = fixture_json("oauth/token.error.invalid_grant.restforce.json");
-    let cases: [(&[(&str, &str)], &str, &str); 4] = [
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case<'_>; 4] = [
         (
             &[
                 ("grant_type", "client_credentials"),

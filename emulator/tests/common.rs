@@ -10,7 +10,7 @@ pub const V: &str = "v62.0";
 /// A small org: quick in debug builds.
 pub async fn org() -> EmulatedOrg {
     EmulatedOrg::builder()
-        .rows(60)
+        .rows(150)
         .seed(7)
         .bulk_polls_in_progress(0)
         .start()

@@ -259,6 +259,20 @@ pub(crate) fn spend_api_call(state: &OrgState) -> bool {
         .is_ok()
 }
 
+/// The `q` of a REST query URL, decoded (also when the handler never ran, e.g. on a 401).
+fn rest_soql(path: &str, query: Option<&str>) -> Option<String> {
+    if !(path.ends_with("/query")
+        || path.ends_with("/queryAll")
+        || path.ends_with("/query/")
+        || path.ends_with("/queryAll/"))
+    {
+        return None;
+    }
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned())
+}
+
 async fn track(State(app): State<App>, req: Request<Body>, next: Next) -> Response {
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
@@ -268,7 +282,8 @@ async fn track(State(app): State<App>, req: Request<Body>, next: Next) -> Respon
     let soql = response
         .extensions()
         .get::<LoggedSoql>()
-        .map(|s| s.0.clone());
+        .map(|s| s.0.clone())
+        .or_else(|| rest_soql(&path, query.as_deref()));
     app.state.log.lock().push(LoggedRequest {
         method,
         path,
@@ -345,11 +360,15 @@ pub(crate) async fn deliver(
                 kept.push(Ok::<_, std::io::Error>(chunk.slice(..n)));
                 left -= n;
             }
-            kept.push(Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "emulated fault: body cut midway",
-            )));
-            Body::from_stream(futures::stream::iter(kept))
+            // Let the headers and the first bytes reach the client before the connection drops.
+            let cut = futures::stream::once(async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "emulated fault: body cut midway",
+                ))
+            });
+            Body::from_stream(futures::StreamExt::chain(futures::stream::iter(kept), cut))
         }
         None if chunks.len() == 1 => Body::from(chunks.into_iter().next().unwrap_or_default()),
         None => Body::from_stream(futures::stream::iter(

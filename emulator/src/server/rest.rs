@@ -394,7 +394,8 @@ fn window(
             "startDate cannot be more than {max_days} days ago"
         )));
     }
-    Ok((start, end.min(minute(now))))
+    // Changes up to this instant are reported; latestDateCovered shows it to the minute.
+    Ok((start, end.min(now)))
 }
 
 /// `GET /sobjects/{object}/updated/?start=&end=`.
@@ -429,7 +430,7 @@ pub(crate) async fn updated(
         })
         .filter_map(|row| row[0].as_str().map(Json::from))
         .collect();
-    json_ok(&json!({"ids": ids, "latestDateCovered": rest_datetime(end)}))
+    json_ok(&json!({"ids": ids, "latestDateCovered": rest_datetime(minute(end))}))
 }
 
 /// `GET /sobjects/{object}/deleted/?start=&end=`.
@@ -465,7 +466,7 @@ pub(crate) async fn deleted(
     json_ok(&json!({
         "deletedRecords": records,
         "earliestDateAvailable": rest_datetime(earliest),
-        "latestDateCovered": rest_datetime(end),
+        "latestDateCovered": rest_datetime(minute(end)),
     }))
 }
 
