@@ -227,13 +227,11 @@ fn lex_string(src: &str, i: &mut usize) -> Result<Tok, QueryError> {
 }
 
 fn bad_escape(src: &str, start: usize, esc_start: usize, e: char) -> QueryError {
-    let end = src[start + 1..]
-        .find('\'')
-        .map_or(src.len(), |o| start + 1 + o + 1);
+    let body = &src[start + 1..];
+    let literal = body.find('\'').map_or(body, |end| &body[..end]);
     QueryError::malformed(
         format!(
-            "Invalid string literal '{}'. Illegal character sequence '\\{e}' in string literal.",
-            &src[start + 1..end.saturating_sub(1).max(start + 1)]
+            "Invalid string literal '{literal}'. Illegal character sequence '\\{e}' in string literal."
         ),
         Span::new(esc_start, esc_start + 1 + e.len_utf8()),
     )
@@ -276,6 +274,13 @@ mod tests {
                 like: "a'b\\\\c\né".into()
             }
         );
+    }
+
+    #[test]
+    fn bad_escape_in_unterminated_string_with_multibyte_text() {
+        // Found by the fuzzer: slicing the message text inside a character.
+        let err = tokenize("Name'=cba  k\\;\\slsǧ").err();
+        assert!(err.is_some_and(|e| e.detail.contains("Illegal character sequence '\\;'")));
     }
 
     #[test]
