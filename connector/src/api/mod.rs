@@ -1,0 +1,363 @@
+//! The one HTTP client of a session: every request to the org goes through
+//! [`ApiClient::send`], which adds the token, retries by [`RetryConfig`], renews an expired
+//! session, bounds concurrency and tracks `Sforce-Limit-Info`.
+
+pub(crate) mod bulk2;
+pub(crate) mod errors;
+pub(crate) mod rest;
+mod retry;
+pub(crate) mod soap;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use secrecy::ExposeSecret;
+use tokio::sync::{OwnedSemaphorePermit, RwLock, Semaphore};
+use url::Url;
+
+pub use retry::RetryConfig;
+
+use crate::auth::{Authenticator, Token};
+use crate::config::{ApiVersion, Connection};
+use crate::error::{Error, Result};
+
+/// API calls used in the org's rolling 24 hours, from the last `Sforce-Limit-Info` seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApiUsage {
+    /// Calls used (`api-usage=USED/..`).
+    pub used: u64,
+    /// The org's daily limit (`api-usage=../LIMIT`).
+    pub limit: u64,
+}
+
+/// A request body; SOAP bodies carry the session id and are rendered per attempt.
+#[derive(Clone)]
+pub(crate) enum Body {
+    Empty,
+    Json(Vec<u8>),
+    Soap(Arc<dyn Fn(&str) -> String + Send + Sync>),
+}
+
+/// One logical call (retried as a whole).
+#[derive(Clone)]
+pub(crate) struct Call {
+    pub method: Method,
+    /// A path on the instance (`/services/data/..`) or an absolute URL.
+    pub target: String,
+    pub body: Body,
+    pub accept: &'static str,
+    pub context: String,
+}
+
+impl Call {
+    pub fn get(target: impl Into<String>, context: impl Into<String>) -> Self {
+        Call {
+            method: Method::GET,
+            target: target.into(),
+            body: Body::Empty,
+            accept: "application/json",
+            context: context.into(),
+        }
+    }
+}
+
+/// A successful (2xx) response whose body has not been read yet. Holds its concurrency
+/// permit until dropped.
+pub(crate) struct Reply {
+    pub headers: HeaderMap,
+    pub response: reqwest::Response,
+    pub permit: OwnedSemaphorePermit,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as a stream of chunks; the permit lives as long as the stream.
+    pub fn into_stream(self) -> impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static {
+        let permit = self.permit;
+        self.response.bytes_stream().map(move |chunk| {
+            let _held = &permit;
+            chunk
+        })
+    }
+}
+
+struct TokenState {
+    token: Arc<Token>,
+    generation: u64,
+}
+
+/// The authenticated HTTP client of one session.
+pub(crate) struct ApiClient {
+    http: reqwest::Client,
+    version: ApiVersion,
+    token: RwLock<TokenState>,
+    refresh: tokio::sync::Mutex<()>,
+    auth: Authenticator,
+    retry: RetryConfig,
+    permits: Arc<Semaphore>,
+    used: AtomicU64,
+    limit: AtomicU64,
+    calls: AtomicU64,
+    refreshes: AtomicU64,
+}
+
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("version", &self.version)
+            .field("calls", &self.calls.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The reqwest client every session uses: rustls, gzip, timeouts, a product user agent.
+pub(crate) fn http_client(conn: &Connection) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(concat!("sfdf/", env!("CARGO_PKG_VERSION")))
+        .gzip(true)
+        .connect_timeout(conn.http.connect_timeout)
+        .read_timeout(conn.http.read_timeout)
+        .pool_max_idle_per_host(conn.http.max_concurrency.max(1) * 2)
+        .build()
+        .map_err(|e| Error::Http {
+            context: "building the HTTP client".into(),
+            source: e,
+        })
+}
+
+impl ApiClient {
+    /// Authenticates and returns a ready client.
+    pub async fn connect(conn: &Connection) -> Result<ApiClient> {
+        let http = http_client(conn)?;
+        let auth = Authenticator::new(http.clone(), conn);
+        let token = auth.token().await?;
+        Ok(ApiClient {
+            http,
+            version: conn.api_version,
+            token: RwLock::new(TokenState {
+                token: Arc::new(token),
+                generation: 0,
+            }),
+            refresh: tokio::sync::Mutex::new(()),
+            auth,
+            retry: conn.http.retry.clone(),
+            permits: Arc::new(Semaphore::new(conn.http.max_concurrency.max(1))),
+            used: AtomicU64::new(0),
+            limit: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
+            refreshes: AtomicU64::new(0),
+        })
+    }
+
+    pub fn version(&self) -> ApiVersion {
+        self.version
+    }
+
+    pub fn retry(&self) -> &RetryConfig {
+        &self.retry
+    }
+
+    pub async fn token(&self) -> Arc<Token> {
+        Arc::clone(&self.token.read().await.token)
+    }
+
+    /// `/services/data/vXX.X/{rest}`.
+    pub fn data_path(&self, rest: &str) -> String {
+        format!(
+            "/services/data/v{}/{}",
+            self.version,
+            rest.trim_start_matches('/')
+        )
+    }
+
+    pub fn usage(&self) -> ApiUsage {
+        ApiUsage {
+            used: self.used.load(Ordering::Relaxed),
+            limit: self.limit.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    pub fn token_refreshes(&self) -> u64 {
+        self.refreshes.load(Ordering::Relaxed)
+    }
+
+    pub fn note_usage(&self, used: u64, limit: u64) {
+        self.used.store(used, Ordering::Relaxed);
+        self.limit.store(limit, Ordering::Relaxed);
+    }
+
+    fn track_limits(&self, headers: &HeaderMap) {
+        if let Some((used, limit)) = headers
+            .get("sforce-limit-info")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_limit_info)
+        {
+            self.note_usage(used, limit);
+        }
+    }
+
+    async fn renew_token(&self, seen_generation: u64) -> Result<()> {
+        let _one_at_a_time = self.refresh.lock().await;
+        if self.token.read().await.generation != seen_generation {
+            return Ok(()); // someone else renewed it meanwhile
+        }
+        tracing::debug!("session expired; getting a new token");
+        let token = self.auth.token().await?;
+        let mut state = self.token.write().await;
+        state.token = Arc::new(token);
+        state.generation += 1;
+        self.refreshes.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Sends a call and returns a 2xx reply (body unread); retries per policy.
+    pub async fn send(&self, call: &Call) -> Result<Reply> {
+        let mut retries = 0u32;
+        let mut renewals = 0u32;
+        loop {
+            let (token, generation) = {
+                let s = self.token.read().await;
+                (Arc::clone(&s.token), s.generation)
+            };
+            let permit = Arc::clone(&self.permits)
+                .acquire_owned()
+                .await
+                .map_err(|_| Error::protocol(&call.context, "client closed"))?;
+            let url =
+                if call.target.starts_with("http://") || call.target.starts_with("https://") {
+                    Url::parse(&call.target)
+                } else {
+                    token.instance_url.join(&call.target)
+                }
+                .map_err(|e| {
+                    Error::protocol(&call.context, format!("bad URL {}: {e}", call.target))
+                })?;
+            let secret = token.access_token.expose_secret();
+            let mut req = self
+                .http
+                .request(call.method.clone(), url)
+                .header("Accept", call.accept);
+            req = match &call.body {
+                Body::Empty => req.bearer_auth(secret),
+                Body::Json(b) => req
+                    .bearer_auth(secret)
+                    .header("Content-Type", "application/json; charset=UTF-8")
+                    .body(b.clone()),
+                Body::Soap(render) => req
+                    .header("Content-Type", "text/xml; charset=UTF-8")
+                    .header("SOAPAction", "\"\"")
+                    .body(render(secret)),
+            };
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let error = match req.send().await {
+                Err(e) => Error::Http {
+                    context: call.context.clone(),
+                    source: e,
+                },
+                Ok(resp) => {
+                    self.track_limits(resp.headers());
+                    let status = resp.status().as_u16();
+                    if resp.status().is_success() {
+                        return Ok(Reply {
+                            headers: resp.headers().clone(),
+                            response: resp,
+                            permit,
+                        });
+                    }
+                    let body = resp.bytes().await.unwrap_or_default();
+                    drop(permit);
+                    errors::parse_error(&call.context, status, &body)
+                }
+            };
+            if error.error_code() == Some("INVALID_SESSION_ID") && renewals < 2 {
+                renewals += 1;
+                self.renew_token(generation).await?;
+                continue;
+            }
+            let limit_hit = error.error_code() == Some("REQUEST_LIMIT_EXCEEDED");
+            let allowed = !limit_hit || self.retry.retry_limit_exceeded;
+            if error.is_retryable() && allowed && retries < self.retry.max_retries {
+                let wait = self.retry.backoff(retries);
+                tracing::debug!(context = %call.context, retry = retries + 1, ?wait, "retrying: {error}");
+                tokio::time::sleep(wait).await;
+                retries += 1;
+                continue;
+            }
+            return Err(error);
+        }
+    }
+
+    /// Sends a call and reads the whole body; a body cut midway is retried like a failed call.
+    pub async fn send_bytes(&self, call: &Call) -> Result<(HeaderMap, Bytes)> {
+        let mut retries = 0u32;
+        loop {
+            let reply = self.send(call).await?;
+            let headers = reply.headers.clone();
+            match reply.response.bytes().await {
+                Ok(body) => return Ok((headers, body)),
+                Err(e) if retries < self.retry.max_retries => {
+                    tracing::debug!(context = %call.context, "body failed, retrying: {e}");
+                    tokio::time::sleep(self.retry.backoff(retries)).await;
+                    retries += 1;
+                }
+                Err(e) => {
+                    return Err(Error::Http {
+                        context: call.context.clone(),
+                        source: e,
+                    });
+                }
+            }
+        }
+    }
+
+    /// GET a JSON document.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        target: &str,
+        context: &str,
+    ) -> Result<T> {
+        let (_, body) = self.send_bytes(&Call::get(target, context)).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| Error::protocol(context, format!("unexpected JSON: {e}")))
+    }
+}
+
+/// `api-usage=10018/100000; per-app-api-usage=..` → (10018, 100000).
+pub(crate) fn parse_limit_info(value: &str) -> Option<(u64, u64)> {
+    value.split(';').find_map(|part| {
+        let (used, limit) = part.trim().strip_prefix("api-usage=")?.split_once('/')?;
+        Some((used.trim().parse().ok()?, limit.trim().parse().ok()?))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_info_header() {
+        assert_eq!(
+            parse_limit_info("api-usage=10018/100000"),
+            Some((10018, 100000))
+        );
+        assert_eq!(
+            parse_limit_info("api-usage=17/15000; per-app-api-usage=17/250(appName=sample-app)"),
+            Some((17, 15000))
+        );
+        assert_eq!(
+            parse_limit_info("per-app-api-usage=17/250(appName=x)"),
+            None
+        );
+    }
+}

@@ -1,0 +1,544 @@
+//! The connection rules, checked in one place before any request is sent.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::file::{ByteSizeText, ConnectionFile, VersionText};
+use super::secret::{self, Origin};
+use super::{
+    ApiType, ApiVersion, AuthType, Connection, Credentials, HttpSettings, Limits, ObjectSelection,
+};
+use crate::error::{ConfigIssue, Error, Result};
+
+/// Settings gathered from a file or a builder, secrets resolved, not yet checked.
+#[derive(Debug, Default)]
+pub(crate) struct Draft {
+    pub connection_name: Option<String>,
+    pub developer_name: Option<String>,
+    pub description: Option<String>,
+    pub auth_type: AuthType,
+    pub client_id: Option<String>,
+    pub client_secret: Option<(SecretString, Origin)>,
+    pub username: Option<String>,
+    pub password: Option<(SecretString, Origin)>,
+    pub security_token: Option<(SecretString, Origin)>,
+    pub service_url: Option<String>,
+    pub domain_url: Option<String>,
+    pub api_type: ApiType,
+    pub api_version: Option<String>,
+    pub objects: Option<Vec<ObjectSelection>>,
+    pub limits: Option<Limits>,
+    pub limits_text: Option<(Option<u64>, Option<ByteSizeText>)>,
+    pub http: HttpSettings,
+    pub issues: Vec<ConfigIssue>,
+}
+
+fn issue(setting: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigIssue {
+    ConfigIssue {
+        setting: setting.to_string(),
+        problem: problem.into(),
+        fix: fix.into(),
+    }
+}
+
+/// File model → draft (resolving `${VAR}`/`file:`) → validated connection.
+pub(crate) fn from_file(
+    file: ConnectionFile,
+    base_dir: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Connection> {
+    let mut d = Draft {
+        connection_name: Some(file.connection_name),
+        developer_name: Some(file.developer_name),
+        description: file.description,
+        auth_type: file.auth_type.unwrap_or_default(),
+        domain_url: Some(file.domain_url),
+        api_type: file.api_type.unwrap_or_default(),
+        service_url: file.service_url,
+        ..Draft::default()
+    };
+    let plain = |setting: &str, raw: Option<String>, issues: &mut Vec<ConfigIssue>| {
+        raw.and_then(|r| match secret::resolve(setting, &r, base_dir, env) {
+            Ok((v, _)) => Some(v),
+            Err(i) => {
+                issues.push(i);
+                None
+            }
+        })
+    };
+    d.client_id = plain("client_id", file.client_id, &mut d.issues);
+    d.username = plain("username", file.username, &mut d.issues);
+    let hidden = |setting: &str, raw: Option<String>, issues: &mut Vec<ConfigIssue>| {
+        raw.and_then(|r| match secret::resolve(setting, &r, base_dir, env) {
+            Ok((v, origin)) => Some((SecretString::from(v), origin)),
+            Err(i) => {
+                issues.push(i);
+                None
+            }
+        })
+    };
+    d.client_secret = hidden("client_secret", file.client_secret, &mut d.issues);
+    d.password = hidden("password", file.password, &mut d.issues);
+    d.security_token = hidden("security_token", file.security_token, &mut d.issues);
+    d.api_version = file.api_version.map(|v| match v {
+        VersionText::Text(t) => t,
+        VersionText::Number(n) => format!("{n:.1}"),
+    });
+    d.objects = file.objects.map(|objects| {
+        objects
+            .into_iter()
+            .map(|(name, entry)| ObjectSelection {
+                name,
+                fields: entry.fields,
+                filter: entry.filter,
+            })
+            .collect()
+    });
+    d.limits_text = file.limits.map(|l| (l.max_rows, l.max_bytes));
+    validate(d)
+}
+
+/// Checks every rule; collects all problems rather than stopping at the first.
+pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
+    let mut issues = std::mem::take(&mut d.issues);
+    let mut warnings = Vec::new();
+
+    let developer_name = d.developer_name.clone().unwrap_or_default();
+    if let Err(problem) = check_developer_name(&developer_name) {
+        issues.push(issue(
+            "developer_name",
+            problem,
+            "use letters, digits and single underscores, starting with a letter, e.g. `sales_eu`",
+        ));
+    }
+    let connection_name = d
+        .connection_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| developer_name.clone());
+
+    let domain_url = match d.domain_url.as_deref().map(str::trim) {
+        None | Some("") => {
+            issues.push(issue(
+                "domain_url",
+                "is missing",
+                "set it to the org's My Domain URL, e.g. `https://acme.my.salesforce.com`",
+            ));
+            None
+        }
+        Some(raw) => match check_org_url(raw) {
+            Ok(url) => {
+                if d.auth_type == AuthType::Oauth && is_generic_login_host(&url) {
+                    issues.push(issue(
+                        "domain_url",
+                        format!("`{raw}` is the generic login host; the client credentials flow works only on the org's My Domain"),
+                        "use the My Domain URL from Setup > My Domain, e.g. `https://acme.my.salesforce.com`",
+                    ));
+                }
+                Some(url)
+            }
+            Err(problem) => {
+                issues.push(issue("domain_url", problem, "use the org's My Domain URL, e.g. `https://acme.my.salesforce.com` (plain http only for a loopback address such as the emulated org)"));
+                None
+            }
+        },
+    };
+    let loopback = domain_url.as_ref().is_some_and(is_loopback);
+
+    let api_version = match d.api_version.as_deref() {
+        None => ApiVersion::DEFAULT,
+        Some(text) => match ApiVersion::parse(text) {
+            Some(v) => v,
+            None => {
+                issues.push(issue(
+                    "api_version",
+                    format!("`{text}` is not an API version"),
+                    "write it as `\"64.0\"`",
+                ));
+                ApiVersion::DEFAULT
+            }
+        },
+    };
+    if api_version.major() <= 30 {
+        issues.push(issue(
+            "api_version",
+            format!("{api_version} is retired by Salesforce (21.0-30.0 no longer answer)"),
+            format!("use {} or later", ApiVersion::MIN_STANDARD_OBJECTS),
+        ));
+    } else if api_version < ApiVersion::MIN_STANDARD_OBJECTS {
+        let standard = d
+            .objects
+            .as_ref()
+            .is_none_or(|objs| objs.iter().any(|o| !o.name.contains("__")));
+        if standard {
+            issues.push(issue(
+                "api_version",
+                format!("{api_version} is too old for standard objects"),
+                format!("use {} or later", ApiVersion::MIN_STANDARD_OBJECTS),
+            ));
+        }
+    }
+    if d.api_type == ApiType::BulkV2 && api_version < ApiVersion::MIN_BULKV2 {
+        issues.push(issue(
+            "api_version",
+            format!(
+                "api_type bulkv2 needs API version {} or later, not {api_version}",
+                ApiVersion::MIN_BULKV2
+            ),
+            format!(
+                "raise api_version to {} or later, or use `api_type: soap`",
+                ApiVersion::MIN_BULKV2
+            ),
+        ));
+    }
+
+    let credentials = match d.auth_type {
+        AuthType::Oauth => {
+            for (key, present) in [
+                ("username", d.username.is_some()),
+                ("password", d.password.is_some()),
+                ("security_token", d.security_token.is_some()),
+                ("service_url", d.service_url.is_some()),
+            ] {
+                if present {
+                    issues.push(issue(
+                        key,
+                        "is only used with `auth_type: password`",
+                        "remove it (oauth uses client_id and client_secret)",
+                    ));
+                }
+            }
+            let client_id = d.client_id.take().filter(|s| !s.is_empty());
+            if client_id.is_none() {
+                issues.push(issue("client_id", "is missing", "set it to the External Client App's consumer key, e.g. `client_id: ${SF_CLIENT_ID}`"));
+            }
+            let secret = d.client_secret.take();
+            match &secret {
+                None => issues.push(issue(
+                    "client_secret",
+                    "is missing",
+                    "set it to the consumer secret, e.g. `client_secret: ${SF_CLIENT_SECRET}`",
+                )),
+                Some((_, Origin::Inline)) if !loopback => {
+                    issues.push(inline_secret("client_secret", "SF_CLIENT_SECRET"))
+                }
+                _ => {}
+            }
+            match (client_id, secret) {
+                (Some(client_id), Some((client_secret, _))) => {
+                    Some(Credentials::ClientCredentials {
+                        client_id,
+                        client_secret,
+                    })
+                }
+                _ => None,
+            }
+        }
+        AuthType::Password => {
+            warnings.push("auth_type `password` (SOAP login()) is deprecated and is being retired by Salesforce; use `auth_type: oauth` with the client credentials of an External Client App".to_string());
+            for (key, present) in [
+                ("client_id", d.client_id.is_some()),
+                ("client_secret", d.client_secret.is_some()),
+            ] {
+                if present {
+                    issues.push(issue(
+                        key,
+                        "is only used with `auth_type: oauth`",
+                        "remove it, or switch to `auth_type: oauth`",
+                    ));
+                }
+            }
+            if api_version >= ApiVersion::FIRST_WITHOUT_SOAP_LOGIN {
+                issues.push(issue(
+                    "api_version",
+                    format!("SOAP login() does not exist in API {api_version}"),
+                    "use `auth_type: oauth` (recommended), or api_version 64.0 or older",
+                ));
+            }
+            let username = d.username.take().filter(|s| !s.is_empty());
+            if username.is_none() {
+                issues.push(issue(
+                    "username",
+                    "is missing",
+                    "set the Salesforce user name, or switch to `auth_type: oauth`",
+                ));
+            }
+            let password = d.password.take();
+            match &password {
+                None => issues.push(issue(
+                    "password",
+                    "is missing",
+                    "set it, e.g. `password: ${SF_PASSWORD}`",
+                )),
+                Some((_, Origin::Inline)) if !loopback => {
+                    issues.push(inline_secret("password", "SF_PASSWORD"))
+                }
+                _ => {}
+            }
+            if let Some((_, Origin::Inline)) = &d.security_token
+                && !loopback
+            {
+                issues.push(inline_secret("security_token", "SF_SECURITY_TOKEN"));
+            }
+            let service_url = match d.service_url.as_deref() {
+                None => Url::parse("https://login.salesforce.com").ok(),
+                Some(raw) => match check_org_url(raw) {
+                    Ok(u) => Some(u),
+                    Err(problem) => {
+                        issues.push(issue(
+                            "service_url",
+                            problem,
+                            "use the org's My Domain URL or `https://login.salesforce.com`",
+                        ));
+                        None
+                    }
+                },
+            };
+            match (username, password, service_url) {
+                (Some(username), Some((password, _)), Some(service_url)) => {
+                    Some(Credentials::Password {
+                        username,
+                        password,
+                        security_token: d.security_token.take().map(|(t, _)| t),
+                        service_url,
+                    })
+                }
+                _ => None,
+            }
+        }
+    };
+
+    let mut objects = d.objects.take();
+    if let Some(objs) = objects.as_mut() {
+        for o in objs.iter_mut() {
+            if !is_valid_object_name(&o.name) {
+                issues.push(issue(
+                    &format!("objects.{}", o.name),
+                    format!("`{}` is not a valid object name", o.name),
+                    "object names start with a letter, hold only letters, digits and underscores, and do not end with an underscore",
+                ));
+            }
+            if let Some(fields) = &o.fields {
+                if fields.is_empty() {
+                    issues.push(issue(
+                        &format!("objects.{}.fields", o.name),
+                        "is empty",
+                        "list at least one field, or remove `fields` to sync every visible field",
+                    ));
+                }
+                for f in fields {
+                    if !is_valid_field_name(f) {
+                        issues.push(issue(
+                            &format!("objects.{}.fields", o.name),
+                            format!("`{f}` is not a valid field name"),
+                            "field names hold only letters, digits, dots, underscores and dashes",
+                        ));
+                    }
+                }
+            }
+            if let Some(filter) = &o.filter {
+                if filter.trim().is_empty() {
+                    o.filter = None;
+                } else if let Err(message) = crate::extract::check_filter_syntax(filter) {
+                    issues.push(issue(
+                        &format!("objects.{}.filter", o.name),
+                        format!("is not a valid SOQL WHERE expression: {message}"),
+                        "write a SOQL condition such as `Industry != null AND AnnualRevenue > 1000000`",
+                    ));
+                }
+            }
+        }
+    }
+
+    let government = domain_url
+        .as_ref()
+        .and_then(|u| u.host_str())
+        .is_some_and(|h| h.ends_with(".salesforce.mil"));
+    let mut limits = d.limits.unwrap_or(if government {
+        Limits::GOVERNMENT_DEFAULT
+    } else {
+        Limits::DEFAULT
+    });
+    if let Some((rows, bytes)) = d.limits_text.take() {
+        if let Some(rows) = rows {
+            limits.max_rows = rows;
+        }
+        if let Some(bytes) = bytes {
+            match parse_byte_size(&bytes) {
+                Some(b) => limits.max_bytes = b,
+                None => issues.push(issue(
+                    "limits.max_bytes",
+                    "is not a size",
+                    "write a number with a unit, e.g. `50GB` or `500MB`",
+                )),
+            }
+        }
+    }
+    if limits.max_rows == 0 || limits.max_rows > Limits::MAX.max_rows {
+        issues.push(issue(
+            "limits.max_rows",
+            format!("{} is out of range", limits.max_rows),
+            "use 1 to 2000000000 rows",
+        ));
+    }
+    if limits.max_bytes == 0 || limits.max_bytes > Limits::MAX.max_bytes {
+        issues.push(issue(
+            "limits.max_bytes",
+            format!("{} bytes is out of range", limits.max_bytes),
+            "use at most 1000GB",
+        ));
+    }
+    if d.http.max_concurrency == 0 {
+        issues.push(issue(
+            "http.max_concurrency",
+            "is 0",
+            "allow at least one request in flight",
+        ));
+    }
+
+    match (issues.is_empty(), credentials, domain_url) {
+        (true, Some(credentials), Some(domain_url)) => {
+            for w in &warnings {
+                tracing::warn!(connection = %developer_name, "{w}");
+            }
+            Ok(Connection {
+                connection_name,
+                developer_name,
+                description: d.description.take(),
+                credentials,
+                domain_url,
+                api_type: d.api_type,
+                api_version,
+                objects,
+                limits,
+                http: d.http,
+                warnings,
+            })
+        }
+        _ => Err(Error::InvalidConnection { issues }),
+    }
+}
+
+fn inline_secret(setting: &str, var: &str) -> ConfigIssue {
+    issue(
+        setting,
+        "is written inline in the connection file",
+        format!(
+            "keep secrets out of the file: write `{setting}: ${{{var}}}` (environment) or `{setting}: file:PATH`"
+        ),
+    )
+}
+
+fn check_developer_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is missing".into());
+    }
+    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    if !first_ok {
+        return Err(format!("`{name}` does not start with a letter"));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Err(format!("`{name}` contains `{bad}`"));
+    }
+    if name.ends_with('_') {
+        return Err(format!("`{name}` ends with an underscore"));
+    }
+    if name.contains("__") {
+        return Err(format!("`{name}` contains a double underscore"));
+    }
+    if name.len() > 80 {
+        return Err(format!("`{name}` is longer than 80 characters"));
+    }
+    Ok(())
+}
+
+/// Object API names: start with a letter; letters, digits, underscores; no trailing underscore.
+pub fn is_valid_object_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.ends_with('_')
+}
+
+/// Field API names: letters, digits, dots, underscores and dashes; not empty.
+pub fn is_valid_field_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// `https://` on a Salesforce host, or any scheme of http/https on a loopback address.
+fn check_org_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|e| format!("`{raw}` is not a URL ({e})"))?;
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{raw}` is not an http(s) URL"));
+    }
+    if url.path() != "/" && !url.path().is_empty() {
+        return Err(format!("`{raw}` has a path; give only the scheme and host"));
+    }
+    if is_loopback(&url) {
+        return Ok(url);
+    }
+    if url.scheme() != "https" {
+        return Err(format!(
+            "`{raw}` is plain http; Salesforce is reached over https only"
+        ));
+    }
+    let salesforce = ["salesforce.com", "salesforce.mil", "force.com"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")));
+    if !salesforce {
+        return Err(format!(
+            "`{host}` is not a Salesforce host (*.my.salesforce.com)"
+        ));
+    }
+    Ok(url)
+}
+
+fn is_generic_login_host(url: &Url) -> bool {
+    matches!(
+        url.host_str(),
+        Some("login.salesforce.com" | "test.salesforce.com")
+    )
+}
+
+/// 127.0.0.0/8, `::1` and `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+fn parse_byte_size(text: &ByteSizeText) -> Option<u64> {
+    match text {
+        ByteSizeText::Bytes(b) => Some(*b),
+        ByteSizeText::Text(t) => {
+            let t = t.trim().to_ascii_uppercase();
+            let split = t
+                .find(|c: char| !c.is_ascii_digit() && c != '.')
+                .unwrap_or(t.len());
+            let (num, unit) = t.split_at(split);
+            let num: f64 = num.parse().ok()?;
+            let mult: f64 = match unit.trim() {
+                "" | "B" => 1.0,
+                "KB" => 1e3,
+                "MB" => 1e6,
+                "GB" => 1e9,
+                "TB" => 1e12,
+                _ => return None,
+            };
+            let v = num * mult;
+            (v.is_finite() && v >= 0.0).then_some(v as u64)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Secret references in connection files: `${VAR}` (environment) and `file:PATH`.
+
+use std::path::Path;
+
+use crate::error::ConfigIssue;
+
+/// Where a setting's value came from; decides whether an inline secret is acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Inline,
+    Environment,
+    File,
+}
+
+/// Resolves `${VAR}` and `file:PATH`; anything else is the literal value.
+///
+/// Error messages name the variable or file, never the value.
+pub(crate) fn resolve(
+    setting: &str,
+    raw: &str,
+    base_dir: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Origin), ConfigIssue> {
+    let raw = raw.trim();
+    if let Some(rest) = raw.strip_prefix("${") {
+        let Some(var) = rest.strip_suffix('}') else {
+            return Err(issue(
+                setting,
+                "has an unterminated `${`",
+                "write the environment reference as `${NAME}`",
+            ));
+        };
+        if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(issue(
+                setting,
+                &format!("`${{{var}}}` is not a valid environment variable name"),
+                "use letters, digits and underscores, e.g. `${SF_CLIENT_SECRET}`",
+            ));
+        }
+        return match env(var) {
+            Some(v) if !v.trim().is_empty() => Ok((v.trim().to_string(), Origin::Environment)),
+            Some(_) => Err(issue(
+                setting,
+                &format!("environment variable `{var}` is empty"),
+                &format!("set `{var}` to the value before running sfdf"),
+            )),
+            None => Err(issue(
+                setting,
+                &format!("environment variable `{var}` is not set"),
+                &format!("export `{var}` before running sfdf"),
+            )),
+        };
+    }
+    if let Some(path) = raw.strip_prefix("file:") {
+        let path = path.trim();
+        let full = match base_dir {
+            Some(dir) if Path::new(path).is_relative() => dir.join(path),
+            _ => Path::new(path).to_path_buf(),
+        };
+        return match std::fs::read_to_string(&full) {
+            Ok(text) if !text.trim().is_empty() => Ok((text.trim().to_string(), Origin::File)),
+            Ok(_) => Err(issue(
+                setting,
+                &format!("file `{}` is empty", full.display()),
+                "put the value in the file",
+            )),
+            Err(e) => Err(issue(
+                setting,
+                &format!("cannot read file `{}`: {e}", full.display()),
+                "check the path (relative paths start at the connection file's folder)",
+            )),
+        };
+    }
+    Ok((raw.to_string(), Origin::Inline))
+}
+
+fn issue(setting: &str, problem: &str, fix: &str) -> ConfigIssue {
+    ConfigIssue {
+        setting: setting.to_string(),
+        problem: problem.to_string(),
+        fix: fix.to_string(),
+    }
+}

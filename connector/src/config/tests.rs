@@ -1,0 +1,383 @@
+//! Connection rules, each with the file that breaks it.
+
+use std::collections::HashMap;
+
+use secrecy::ExposeSecret;
+
+use super::*;
+use crate::Error;
+
+const GOOD: &str = r#"
+connection_name: Sales EU
+developer_name: sales_eu
+description: Production org, EU
+auth_type: oauth
+client_id: ${SF_CLIENT_ID}
+client_secret: ${SF_CLIENT_SECRET}
+domain_url: https://acme.my.salesforce.com
+api_type: bulkv2
+api_version: "62.0"
+objects:
+  Account:
+    fields: [Id, Name, Industry, AnnualRevenue, SystemModstamp]
+    filter: "Industry != null AND AnnualRevenue > 1000000"
+  Opportunity: {}
+limits: { max_rows: 100000000, max_bytes: 50GB }
+"#;
+
+fn env() -> HashMap<&'static str, &'static str> {
+    HashMap::from([
+        ("SF_CLIENT_ID", "3MVG9-key"),
+        ("SF_CLIENT_SECRET", "s3cr3t-VALUE-42"),
+        ("SF_PASSWORD", "pw-VALUE-77"),
+    ])
+}
+
+fn load(text: &str) -> crate::Result<Connection> {
+    let env = env();
+    Connection::from_yaml_with_env(text, "test.yaml", None, &|k| {
+        env.get(k).map(|v| v.to_string())
+    })
+}
+
+/// The settings named by the error's issues.
+fn issues(text: &str) -> Vec<ConfigIssue> {
+    match load(text) {
+        Err(Error::InvalidConnection { issues }) => issues,
+        Err(other) => panic!("expected InvalidConnection, got {other}"),
+        Ok(_) => panic!("expected the connection to be rejected"),
+    }
+}
+
+fn settings(text: &str) -> Vec<String> {
+    issues(text).into_iter().map(|i| i.setting).collect()
+}
+
+fn with(line_from: &str, line_to: &str) -> String {
+    assert!(GOOD.contains(line_from), "{line_from}");
+    GOOD.replace(line_from, line_to)
+}
+
+#[test]
+fn the_reference_example_loads() {
+    let c = load(GOOD).unwrap();
+    assert_eq!(c.connection_name(), "Sales EU");
+    assert_eq!(c.developer_name(), "sales_eu");
+    assert_eq!(c.api_type(), ApiType::BulkV2);
+    assert_eq!(c.api_version(), ApiVersion::new(62));
+    assert_eq!(c.auth_type(), AuthType::Oauth);
+    let account = c.object("account").unwrap();
+    assert_eq!(account.fields.as_ref().unwrap().len(), 5);
+    assert!(account.filter.as_deref().unwrap().contains("AnnualRevenue"));
+    assert_eq!(
+        c.limits(),
+        Limits {
+            max_rows: 100_000_000,
+            max_bytes: 50_000_000_000
+        }
+    );
+    match c.credentials() {
+        Credentials::ClientCredentials {
+            client_id,
+            client_secret,
+        } => {
+            assert_eq!(client_id, "3MVG9-key");
+            assert_eq!(client_secret.expose_secret(), "s3cr3t-VALUE-42");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn defaults_apply() {
+    let c = load("connection_name: x\ndeveloper_name: x\nclient_id: k\nclient_secret: ${SF_CLIENT_SECRET}\ndomain_url: https://acme.my.salesforce.com\n").unwrap();
+    assert_eq!(c.api_type(), ApiType::BulkV2);
+    assert_eq!(c.api_version(), ApiVersion::DEFAULT);
+    assert_eq!(c.auth_type(), AuthType::Oauth);
+    assert_eq!(c.limits(), Limits::DEFAULT);
+    assert!(c.objects().is_none());
+}
+
+#[test]
+fn secrets_never_reach_debug_or_errors() {
+    let c = load(GOOD).unwrap();
+    let debug = format!("{c:?}");
+    assert!(!debug.contains("s3cr3t-VALUE-42"), "{debug}");
+    // An error elsewhere in the file must not print the resolved secret either.
+    let bad = with("developer_name: sales_eu", "developer_name: 9lives");
+    let text = load(&bad).unwrap_err().to_string();
+    assert!(!text.contains("s3cr3t-VALUE-42"), "{text}");
+    // Nor a YAML syntax error on the secret's own line.
+    let bad = GOOD.replace(
+        "client_secret: ${SF_CLIENT_SECRET}",
+        "client_secret: [inline-SECRET-9, {",
+    );
+    let text = load(&bad).unwrap_err().to_string();
+    assert!(!text.contains("inline-SECRET-9"), "{text}");
+}
+
+#[test]
+fn unknown_keys_are_errors_with_a_position() {
+    let bad = with("api_type: bulkv2", "api_type: bulkv2\nbatch_sise: 10");
+    let e = load(&bad).unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(e, Error::ConfigFile { .. }), "{text}");
+    assert!(text.contains("batch_sise"), "{text}");
+    assert!(text.contains("line") || text.contains(':'), "{text}");
+    let bad = with("    filter:", "    filtre:");
+    assert!(load(&bad).unwrap_err().to_string().contains("filtre"));
+}
+
+#[test]
+fn developer_name_rules() {
+    for bad in [
+        "9lives",
+        "sales eu",
+        "sales-eu",
+        "sales_",
+        "sales__eu",
+        "\"\"",
+    ] {
+        let s = settings(&with(
+            "developer_name: sales_eu",
+            &format!("developer_name: {bad}"),
+        ));
+        assert_eq!(s, ["developer_name"], "{bad}");
+    }
+    for good in ["s", "Sales_EU_2", "a1"] {
+        load(&with(
+            "developer_name: sales_eu",
+            &format!("developer_name: {good}"),
+        ))
+        .unwrap();
+    }
+}
+
+#[test]
+fn domain_url_must_be_https_salesforce_or_loopback_http() {
+    for bad in [
+        "http://acme.my.salesforce.com",
+        "https://acme.example.com",
+        "https://salesforce.com.evil.io",
+        "ftp://acme.my.salesforce.com",
+        "acme.my.salesforce.com",
+        "https://acme.my.salesforce.com/services/oauth2",
+        "https://login.salesforce.com",
+    ] {
+        let i = issues(&with(
+            "domain_url: https://acme.my.salesforce.com",
+            &format!("domain_url: {bad}"),
+        ));
+        assert_eq!(i.len(), 1, "{bad}: {i:?}");
+        assert_eq!(i[0].setting, "domain_url", "{bad}");
+        assert!(!i[0].fix.is_empty());
+    }
+    for good in [
+        "https://acme--dev.sandbox.my.salesforce.com",
+        "http://127.0.0.1:8080",
+        "http://localhost:9",
+        "http://[::1]:1",
+        "https://acme.my.salesforce.mil",
+    ] {
+        load(&with(
+            "domain_url: https://acme.my.salesforce.com",
+            &format!("domain_url: {good}"),
+        ))
+        .unwrap();
+    }
+}
+
+#[test]
+fn inline_secrets_only_for_loopback() {
+    let inline = with(
+        "client_secret: ${SF_CLIENT_SECRET}",
+        "client_secret: abc123",
+    );
+    let i = issues(&inline);
+    assert_eq!(i[0].setting, "client_secret");
+    assert!(i[0].fix.contains("${"), "{:?}", i[0]);
+    assert!(!format!("{i:?}").contains("abc123"));
+    let local = inline.replace("https://acme.my.salesforce.com", "http://127.0.0.1:4000");
+    load(&local).unwrap();
+}
+
+#[test]
+fn env_and_file_references() {
+    let missing = with("${SF_CLIENT_SECRET}", "${NOT_SET_ANYWHERE}");
+    let i = issues(&missing);
+    assert!(i[0].problem.contains("NOT_SET_ANYWHERE"), "{i:?}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "from-file-secret\n").unwrap();
+    let text = with("${SF_CLIENT_SECRET}", "file:secret.txt");
+    let env = env();
+    let c = Connection::from_yaml_with_env(&text, "x", Some(dir.path()), &|k| {
+        env.get(k).map(|v| v.to_string())
+    })
+    .unwrap();
+    match c.credentials() {
+        Credentials::ClientCredentials { client_secret, .. } => {
+            assert_eq!(client_secret.expose_secret(), "from-file-secret")
+        }
+        other => panic!("{other:?}"),
+    }
+    let nofile = with("${SF_CLIENT_SECRET}", "file:nope.txt");
+    assert_eq!(settings(&nofile), ["client_secret"]);
+}
+
+#[test]
+fn api_version_rules() {
+    let v = |v: &str| with("api_version: \"62.0\"", &format!("api_version: {v}"));
+    assert_eq!(load(&v("62")).unwrap().api_version(), ApiVersion::new(62));
+    assert_eq!(load(&v("62.0")).unwrap().api_version(), ApiVersion::new(62));
+    assert_eq!(settings(&v("\"62.5\"")), ["api_version"]);
+    assert_eq!(settings(&v("\"banana\"")), ["api_version"]);
+    // bulkv2 needs 50.0
+    let i = issues(&v("\"49.0\""));
+    assert_eq!(i.len(), 1);
+    assert!(i[0].problem.contains("bulkv2"), "{i:?}");
+    // soap is fine at 40.0, standard objects need 34.0, 21-30 are retired
+    let soap = |v: &str| {
+        with("api_type: bulkv2", "api_type: soap")
+            .replace("api_version: \"62.0\"", &format!("api_version: \"{v}\""))
+    };
+    load(&soap("40.0")).unwrap();
+    assert!(
+        issues(&soap("33.0"))[0]
+            .problem
+            .contains("standard objects")
+    );
+    assert!(issues(&soap("29.0"))[0].problem.contains("retired"));
+}
+
+#[test]
+fn password_auth_is_legacy_and_checked() {
+    let pw = r#"
+connection_name: Old
+developer_name: old
+auth_type: password
+username: me@example.com
+password: ${SF_PASSWORD}
+domain_url: https://acme.my.salesforce.com
+service_url: https://acme.my.salesforce.com
+api_version: "64.0"
+"#;
+    let c = load(pw).unwrap();
+    assert_eq!(c.auth_type(), AuthType::Password);
+    assert!(
+        c.warnings()
+            .iter()
+            .any(|w| w.contains("deprecated") && w.contains("oauth")),
+        "{:?}",
+        c.warnings()
+    );
+    assert!(!format!("{c:?}").contains("pw-VALUE-77"));
+    // login() does not exist from 65.0 on
+    let i = issues(&pw.replace("64.0", "65.0"));
+    assert_eq!(i[0].setting, "api_version");
+    // oauth keys with password auth, and password keys with oauth auth
+    assert!(
+        settings(&pw.replace("username:", "client_id: x\nusername:"))
+            .contains(&"client_id".to_string())
+    );
+    assert!(
+        settings(&with("api_type: bulkv2", "api_type: bulkv2\nusername: me"))
+            .contains(&"username".to_string())
+    );
+}
+
+#[test]
+fn object_and_field_names_and_filters_are_checked() {
+    let s = settings(&with("  Opportunity: {}", "  Bad_Name_: {}"));
+    assert_eq!(s, ["objects.Bad_Name_"]);
+    let s = settings(&with("Id, Name, Industry", "Id, Na me, Industry"));
+    assert_eq!(s, ["objects.Account.fields"]);
+    let i = issues(&with(
+        "Industry != null AND AnnualRevenue > 1000000",
+        "Industry != AND",
+    ));
+    assert_eq!(i[0].setting, "objects.Account.filter");
+    // mixing AND and OR without parentheses is not SOQL
+    let i = issues(&with(
+        "Industry != null AND AnnualRevenue > 1000000",
+        "A = 1 AND B = 2 OR C = 3",
+    ));
+    assert_eq!(i[0].setting, "objects.Account.filter");
+}
+
+#[test]
+fn limits_rules() {
+    let l = |t: &str| {
+        with(
+            "limits: { max_rows: 100000000, max_bytes: 50GB }",
+            &format!("limits: {t}"),
+        )
+    };
+    assert_eq!(
+        load(&l("{ max_bytes: 500MB }")).unwrap().limits().max_bytes,
+        500_000_000
+    );
+    assert_eq!(
+        settings(&l("{ max_rows: 3000000000 }")),
+        ["limits.max_rows"]
+    );
+    assert_eq!(settings(&l("{ max_bytes: 2TB }")), ["limits.max_bytes"]);
+    assert_eq!(settings(&l("{ max_bytes: lots }")), ["limits.max_bytes"]);
+    let gov = GOOD
+        .replace(
+            "https://acme.my.salesforce.com",
+            "https://agency.my.salesforce.mil",
+        )
+        .replace("limits: { max_rows: 100000000, max_bytes: 50GB }\n", "");
+    assert_eq!(load(&gov).unwrap().limits(), Limits::GOVERNMENT_DEFAULT);
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let bad = with("developer_name: sales_eu", "developer_name: 1x")
+        .replace("https://acme.my.salesforce.com", "http://acme.com");
+    let s = settings(&bad);
+    assert!(
+        s.contains(&"developer_name".to_string()) && s.contains(&"domain_url".to_string()),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn builder_applies_the_same_rules() {
+    let b = || {
+        Connection::builder()
+            .developer_name("lib")
+            .domain_url("https://acme.my.salesforce.com")
+    };
+    let c = b()
+        .client_credentials("k", "s".into())
+        .api_type(ApiType::Rest)
+        .api_version("45.0")
+        .build()
+        .unwrap();
+    assert_eq!(c.api_type(), ApiType::Rest);
+    let e = b()
+        .client_credentials("k", "s".into())
+        .api_version("45.0")
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("bulkv2"), "{e}");
+    assert!(b().build().is_err(), "credentials are required");
+}
+
+#[test]
+fn json_schema_is_current() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schemas/connection.schema.json"
+    );
+    let fresh = connection_json_schema();
+    if std::env::var_os("SFDF_BLESS").is_some() {
+        std::fs::write(path, &fresh).unwrap();
+    }
+    let stored = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        stored == fresh,
+        "schemas/connection.schema.json is stale: run `SFDF_BLESS=1 cargo test -p sfdf-connector json_schema_is_current`"
+    );
+}

@@ -1,0 +1,245 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One problem in a connection's settings, with the setting it concerns and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    /// The setting's key as written in the connection file, e.g. `domain_url` or
+    /// `objects.Account.filter`.
+    pub setting: String,
+    /// What is wrong. Never contains a secret value.
+    pub problem: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {} ({})", self.setting, self.problem, self.fix)
+    }
+}
+
+/// Everything that can go wrong between a connection file and a record batch.
+///
+/// Variants carry the object, field, HTTP status and Salesforce `errorCode` where known.
+/// Secrets never appear in any variant.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The connection file could not be read or is not valid YAML for a connection.
+    #[error("cannot read connection file {path}: {message}")]
+    ConfigFile {
+        /// The file (or `<string>` for text given directly).
+        path: String,
+        /// The YAML or I/O problem, with line and column where known.
+        message: String,
+    },
+
+    /// The connection's settings break one or more rules; nothing was sent to the org.
+    #[error("invalid connection settings:{}", issues.iter().map(|i| format!("\n  - {i}")).collect::<String>())]
+    InvalidConnection {
+        /// Every problem found, in file order.
+        issues: Vec<ConfigIssue>,
+    },
+
+    /// The token endpoint refused the OAuth request (`{"error": .., "error_description": ..}`).
+    #[error("authentication failed: {error}: {description}")]
+    Auth {
+        /// OAuth `error` value, e.g. `invalid_client`, `invalid_grant`.
+        error: String,
+        /// OAuth `error_description`, e.g. `no client credentials user enabled`.
+        description: String,
+        /// HTTP status of the token response.
+        status: Option<u16>,
+    },
+
+    /// A SOAP fault (legacy `login()`, or SOAP `query`/`queryMore`).
+    #[error("SOAP fault {code}: {message}")]
+    SoapFault {
+        /// The `faultcode` without the `sf:` prefix, e.g. `INVALID_LOGIN`.
+        code: String,
+        /// The `faultstring`.
+        message: String,
+        /// HTTP status (normally 500).
+        status: u16,
+    },
+
+    /// Salesforce answered a REST or Bulk call with an error.
+    #[error("{context}: HTTP {status} {error_code}: {message}")]
+    Api {
+        /// What we were doing, e.g. `describe Account` or `fetch Bulk results page`.
+        context: String,
+        /// HTTP status.
+        status: u16,
+        /// Salesforce `errorCode`, e.g. `INVALID_SESSION_ID`, `REQUEST_LIMIT_EXCEEDED`;
+        /// empty when the body was not a Salesforce error (an edge HTML page, say).
+        error_code: String,
+        /// Salesforce `message` (or the start of a non-JSON body).
+        message: String,
+        /// Fields named by the error, if any.
+        fields: Vec<String>,
+    },
+
+    /// The request never got an HTTP answer (DNS, connect, TLS, timeout, body cut).
+    #[error("{context}: {source}")]
+    Http {
+        /// What we were doing.
+        context: String,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The org answered with something this client does not understand.
+    #[error("{context}: unexpected response: {message}")]
+    Protocol {
+        /// What we were doing.
+        context: String,
+        /// What was unexpected.
+        message: String,
+    },
+
+    /// An object name breaks Salesforce's naming rules or is not visible to the connecting user.
+    #[error("object `{object}`: {reason}")]
+    Object {
+        /// The object's API name as given.
+        object: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+
+    /// A field name breaks the naming rules or is not visible on the object.
+    #[error("field `{field}` of `{object}`: {reason}")]
+    Field {
+        /// The object's API name.
+        object: String,
+        /// The field's API name as given.
+        field: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+
+    /// A data sync filter or pushed filter is not valid SOQL or names unknown fields.
+    #[error("filter on `{object}`: {message}")]
+    Filter {
+        /// The object the filter applies to.
+        object: String,
+        /// The parser's or checker's message.
+        message: String,
+    },
+
+    /// A Bulk API 2.0 query job failed or was aborted on the org's side.
+    #[error("Bulk API query job {job_id} on `{object}` ended {state}: {message}")]
+    Job {
+        /// The job's id.
+        job_id: String,
+        /// The object queried.
+        object: String,
+        /// `Failed` or `Aborted`.
+        state: String,
+        /// The job's `errorMessage`, or a note that it gave none.
+        message: String,
+    },
+
+    /// A response body could not be turned into Arrow arrays.
+    #[error("decoding {context}: {message}")]
+    Decode {
+        /// What was being decoded, e.g. `Bulk CSV page of Account`.
+        context: String,
+        /// The decoder's message (Arrow parse errors name the column and line).
+        message: String,
+    },
+
+    /// The same failure seen by several partitions of one plan (the Bulk job is run once
+    /// for all of them).
+    #[error(transparent)]
+    Shared(std::sync::Arc<Error>),
+
+    /// An object's extraction crossed the connection's row or byte limit.
+    #[error("object `{object}` crossed the limit of {limit}; the sync of this object stopped")]
+    LimitExceeded {
+        /// The object.
+        object: String,
+        /// The limit, e.g. `100000000 rows` or `50GB`.
+        limit: String,
+    },
+}
+
+impl Error {
+    /// Whether trying the same call again later can help: network trouble, 5xx,
+    /// `REQUEST_LIMIT_EXCEEDED`, an expired session. Configuration, permission and
+    /// query errors are not retryable.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Http { source, .. } => {
+                source.is_timeout()
+                    || source.is_connect()
+                    || source.is_body()
+                    || source.is_request()
+            }
+            Error::Api {
+                status, error_code, ..
+            } => is_retryable_status(*status, error_code),
+            Error::SoapFault { code, status, .. } => {
+                code == "REQUEST_LIMIT_EXCEEDED"
+                    || code == "INVALID_SESSION_ID"
+                    || code == "SERVER_UNAVAILABLE"
+                    || (*status >= 502 && *status != 500)
+            }
+            Error::Shared(inner) => inner.is_retryable(),
+            Error::Decode { .. } => false,
+            _ => false,
+        }
+    }
+
+    /// The Salesforce error code (`errorCode`, SOAP fault code or OAuth `error`), if any.
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Error::Shared(inner) => inner.error_code(),
+            Error::Api { error_code, .. } if !error_code.is_empty() => Some(error_code),
+            Error::SoapFault { code, .. } => Some(code),
+            Error::Auth { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer that caused the error, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Shared(inner) => inner.status(),
+            Error::Api { status, .. } | Error::SoapFault { status, .. } => Some(*status),
+            Error::Auth { status, .. } => *status,
+            Error::Http { source, .. } => source.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn protocol(context: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Protocol {
+            context: context.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn decode(context: impl Into<String>, message: impl fmt::Display) -> Self {
+        Error::Decode {
+            context: context.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// 5xx, Salesforce edge's 420, 429 and `REQUEST_LIMIT_EXCEEDED` (403) are worth a retry;
+/// `INVALID_SESSION_ID` too, after a fresh token.
+pub(crate) fn is_retryable_status(status: u16, error_code: &str) -> bool {
+    status >= 500
+        || status == 420
+        || status == 429
+        || error_code == "REQUEST_LIMIT_EXCEEDED"
+        || error_code == "SERVER_UNAVAILABLE"
+        || error_code == "INVALID_SESSION_ID"
+}

@@ -1,0 +1,368 @@
+//! Describe → Arrow: one mapping table from every Salesforce field type to an Arrow type.
+//!
+//! | Salesforce `type` | Arrow | note |
+//! |---|---|---|
+//! | `id`, `reference`, `string`, `textarea`, `email`, `phone`, `url`, `picklist`, `multipicklist` (`A;B`), `combobox`, `encryptedstring`, `datacategorygroupreference`, `anyType`, `complexvalue`, `json` | `Utf8` | |
+//! | `boolean` | `Boolean` | |
+//! | `int` | `Int32` | |
+//! | `long` | `Int64` | |
+//! | `double` | `Float64` | |
+//! | `currency`, `percent` | `Decimal128(precision, scale)` | as stored, no currency conversion; `Float64` when describe gives no usable precision |
+//! | `date` | `Date32` | |
+//! | `datetime` | `Timestamp(Millisecond, "+00:00")` | UTC |
+//! | `time` | `Time32(Millisecond)` | |
+//! | `address`, `location` (compound) | — | not a column: its component fields are (policy [`CompoundPolicy::Components`]) |
+//! | `base64` | — | not a column: Bulk API cannot read it and REST/SOAP give a blob URL |
+//! | anything else | `Utf8` | read as text, with a warning |
+//!
+//! Each Arrow field carries the Salesforce metadata under the keys `sf.type`, `sf.label`,
+//! `sf.filterable`, `sf.compound` (see [`FieldInfo`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The timezone of every datetime column.
+pub const UTC: &str = "+00:00";
+
+/// What happens to compound fields (`address`, `location`) that Bulk API 2.0 cannot select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompoundPolicy {
+    /// The compound itself is not a column; its component fields (`BillingStreet`, ..,
+    /// `Loc__Latitude__s`) are. The same columns for every API type.
+    #[default]
+    Components,
+}
+
+/// A field's part in a compound (address/location) field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompoundRole {
+    /// An ordinary field.
+    None,
+    /// The compound itself (type `address`/`location`): never a column.
+    Compound,
+    /// A component of the named compound field, e.g. `BillingCity` of `BillingAddress`.
+    Component(String),
+}
+
+/// Salesforce metadata of one column of an [`ObjectSchema`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldInfo {
+    /// API name, e.g. `AnnualRevenue`.
+    pub name: String,
+    /// Label shown in Salesforce.
+    pub label: String,
+    /// Salesforce `type` from describe, e.g. `currency`.
+    pub sf_type: String,
+    /// The Arrow type the column has.
+    pub data_type: DataType,
+    /// Whether the field may be null (`nillable`). Checkboxes are never null.
+    pub nillable: bool,
+    /// Whether SOQL `WHERE` may use it (`filterable`); pushdown uses only these.
+    pub filterable: bool,
+    /// Part of a compound field?
+    pub compound: CompoundRole,
+    /// For references: the objects it may point to.
+    pub reference_to: Vec<String>,
+    /// For references: the relationship name used in paths (`Owner`, `Invoice__r`).
+    pub relationship_name: Option<String>,
+    /// For text: the maximum length.
+    pub length: Option<u32>,
+    /// For numbers: precision and scale.
+    pub precision_scale: Option<(u8, i8)>,
+}
+
+/// A field of the object that is not a column, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedField {
+    /// API name.
+    pub name: String,
+    /// Salesforce `type`.
+    pub sf_type: String,
+    /// Why it is not a column.
+    pub reason: String,
+}
+
+/// One object as the connecting user sees it: an Arrow schema plus Salesforce metadata.
+#[derive(Debug, Clone)]
+pub struct ObjectSchema {
+    /// API name with the org's casing, e.g. `Account`.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// Whether the object is custom (`__c`).
+    pub custom: bool,
+    /// Whether the object is queryable at all.
+    pub queryable: bool,
+    /// Whether queryAll/getUpdated/getDeleted work (replicateable).
+    pub replicateable: bool,
+    /// The Arrow schema of every column, in describe order.
+    pub schema: SchemaRef,
+    /// Salesforce metadata, one per column of `schema`, same order.
+    pub fields: Vec<FieldInfo>,
+    /// Fields that are not columns (compounds, base64), with the reason.
+    pub skipped: Vec<SkippedField>,
+}
+
+impl ObjectSchema {
+    /// The column's metadata by API name (case-insensitive, as SOQL is).
+    pub fn field(&self, name: &str) -> Option<&FieldInfo> {
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Index of a column by API name (case-insensitive).
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.fields
+            .iter()
+            .position(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether the org has multiple currencies here (the object has `CurrencyIsoCode`).
+    pub fn has_currency_code(&self) -> bool {
+        self.field("CurrencyIsoCode").is_some()
+    }
+
+    /// The Arrow schema of the given columns, in the given order; names are matched
+    /// case-insensitively and come out in the org's casing. Unknown names fail with
+    /// [`Error::Field`].
+    pub fn project(&self, columns: &[String]) -> Result<SchemaRef> {
+        let fields = columns
+            .iter()
+            .map(|c| {
+                self.index_of(c)
+                    .map(|i| Arc::new(self.schema.field(i).clone()))
+                    .ok_or_else(|| self.unknown_field(c))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Arc::new(Schema::new(fields)))
+    }
+
+    /// Builds the error for a name that is not a column, naming why when we know.
+    pub fn unknown_field(&self, name: &str) -> Error {
+        let reason = match self
+            .skipped
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+        {
+            Some(s) => format!("is not a column: {}", s.reason),
+            None if !crate::config::is_valid_field_name(name) => {
+                "is not a valid field name (letters, digits, dots, underscores, dashes)".into()
+            }
+            None => "does not exist or is not visible to the connecting user".into(),
+        };
+        Error::Field {
+            object: self.name.clone(),
+            field: name.to_string(),
+            reason,
+        }
+    }
+
+    /// The object as `soql`'s checker sees it (columns and skipped fields, with types).
+    pub fn to_soql_meta(&self) -> soql::ObjectMeta {
+        let mut fields: Vec<soql::FieldMeta> = self
+            .fields
+            .iter()
+            .map(|f| soql::FieldMeta {
+                name: f.name.clone(),
+                field_type: soql::FieldType::from_describe(&f.sf_type)
+                    .unwrap_or(soql::FieldType::AnyType),
+                relationship_name: f.relationship_name.clone(),
+                reference_to: f.reference_to.clone(),
+            })
+            .collect();
+        fields.extend(self.skipped.iter().map(|s| {
+            soql::FieldMeta::new(
+                &s.name,
+                soql::FieldType::from_describe(&s.sf_type).unwrap_or(soql::FieldType::AnyType),
+            )
+        }));
+        soql::ObjectMeta::new(&self.name, fields)
+    }
+
+    /// Parses a describe response body (`GET /sobjects/{Obj}/describe`).
+    pub fn from_describe_json(body: &[u8]) -> Result<ObjectSchema> {
+        let d: Describe = serde_json::from_slice(body)
+            .map_err(|e| Error::protocol("describe", format!("not a describe result: {e}")))?;
+        Ok(from_describe(d))
+    }
+}
+
+/// Maps a Salesforce field type (+ precision/scale) to its Arrow type; `None` = not a column.
+pub fn arrow_type(sf_type: &str, precision: u32, scale: i32) -> Option<DataType> {
+    Some(match sf_type {
+        "boolean" => DataType::Boolean,
+        "int" => DataType::Int32,
+        "long" => DataType::Int64,
+        "double" => DataType::Float64,
+        "currency" | "percent" => {
+            if (1..=38).contains(&precision) && (0..=precision as i32).contains(&scale) {
+                DataType::Decimal128(precision as u8, scale as i8)
+            } else {
+                DataType::Float64
+            }
+        }
+        "date" => DataType::Date32,
+        "datetime" => DataType::Timestamp(TimeUnit::Millisecond, Some(UTC.into())),
+        "time" => DataType::Time32(TimeUnit::Millisecond),
+        "address" | "location" | "base64" => return None,
+        _ => DataType::Utf8,
+    })
+}
+
+const KNOWN_TEXT_TYPES: &[&str] = &[
+    "id",
+    "reference",
+    "string",
+    "textarea",
+    "email",
+    "phone",
+    "url",
+    "picklist",
+    "multipicklist",
+    "combobox",
+    "encryptedstring",
+    "datacategorygroupreference",
+    "anyType",
+    "complexvalue",
+    "json",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Describe {
+    name: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    custom: bool,
+    #[serde(default = "yes")]
+    queryable: bool,
+    #[serde(default)]
+    replicateable: bool,
+    #[serde(default)]
+    fields: Vec<DescribeField>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeField {
+    name: String,
+    #[serde(default)]
+    label: String,
+    #[serde(rename = "type")]
+    sf_type: String,
+    #[serde(default)]
+    length: Option<u32>,
+    #[serde(default)]
+    precision: Option<u32>,
+    #[serde(default)]
+    scale: Option<i32>,
+    #[serde(default = "yes")]
+    nillable: bool,
+    #[serde(default)]
+    filterable: bool,
+    #[serde(default)]
+    compound_field_name: Option<String>,
+    #[serde(default)]
+    reference_to: Option<Vec<String>>,
+    #[serde(default)]
+    relationship_name: Option<String>,
+}
+
+fn from_describe(d: Describe) -> ObjectSchema {
+    let mut fields = Vec::with_capacity(d.fields.len());
+    let mut arrow_fields = Vec::with_capacity(d.fields.len());
+    let mut skipped = Vec::new();
+    for f in d.fields {
+        let precision = f.precision.unwrap_or(0);
+        let scale = f.scale.unwrap_or(0);
+        let Some(data_type) = arrow_type(&f.sf_type, precision, scale) else {
+            let reason = match f.sf_type.as_str() {
+                "base64" => "base64 fields hold files, which Bulk API 2.0 cannot read and REST/SOAP return only as a link".to_string(),
+                _ => "a compound field: Bulk API 2.0 cannot select it; its component fields are columns".to_string(),
+            };
+            skipped.push(SkippedField {
+                name: f.name,
+                sf_type: f.sf_type,
+                reason,
+            });
+            continue;
+        };
+        if data_type == DataType::Utf8 && !KNOWN_TEXT_TYPES.contains(&f.sf_type.as_str()) {
+            tracing::warn!(object = %d.name, field = %f.name, sf_type = %f.sf_type, "unknown Salesforce field type; read as text");
+        }
+        let compound = match f.compound_field_name {
+            Some(c) if !c.is_empty() && c != f.name => CompoundRole::Component(c),
+            _ => CompoundRole::None,
+        };
+        // Checkboxes are never null in Salesforce even where describe says nillable.
+        let nillable = f.nillable && f.sf_type != "boolean";
+        let mut meta = HashMap::new();
+        meta.insert("sf.type".to_string(), f.sf_type.clone());
+        meta.insert("sf.label".to_string(), f.label.clone());
+        meta.insert("sf.filterable".to_string(), f.filterable.to_string());
+        if let CompoundRole::Component(c) = &compound {
+            meta.insert("sf.compound".to_string(), c.clone());
+        }
+        // Arrow columns are always nullable: a field the user may see can still come back
+        // null (a formula, a restricted parent), and a non-null column would fail the batch.
+        arrow_fields.push(Field::new(&f.name, data_type.clone(), true).with_metadata(meta));
+        let precision_scale = match &data_type {
+            DataType::Decimal128(p, s) => Some((*p, *s)),
+            _ => None,
+        };
+        fields.push(FieldInfo {
+            name: f.name,
+            label: f.label,
+            sf_type: f.sf_type,
+            data_type,
+            nillable,
+            filterable: f.filterable,
+            compound,
+            reference_to: f.reference_to.unwrap_or_default(),
+            relationship_name: f.relationship_name.filter(|r| !r.is_empty()),
+            length: f.length.filter(|l| *l > 0),
+            precision_scale,
+        });
+    }
+    ObjectSchema {
+        name: d.name,
+        label: d.label,
+        custom: d.custom,
+        queryable: d.queryable,
+        replicateable: d.replicateable,
+        schema: Arc::new(Schema::new(arrow_fields)),
+        fields,
+        skipped,
+    }
+}
+
+/// One entry of describeGlobal: an object the user may see.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectInfo {
+    /// API name.
+    pub name: String,
+    /// Label.
+    #[serde(default)]
+    pub label: String,
+    /// Custom object?
+    #[serde(default)]
+    pub custom: bool,
+    /// Can be queried (SOQL/Bulk).
+    #[serde(default)]
+    pub queryable: bool,
+    /// Supports replication (queryAll, getUpdated/getDeleted).
+    #[serde(default)]
+    pub replicateable: bool,
+}
