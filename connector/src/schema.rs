@@ -187,6 +187,7 @@ impl ObjectSchema {
 
     /// Parses a describe response body (`GET /sobjects/{Obj}/describe`).
     pub fn from_describe_json(body: &[u8]) -> Result<ObjectSchema> {
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
         let d: Describe = serde_json::from_slice(body)
             .map_err(|e| Error::protocol("describe", format!("not a describe result: {e}")))?;
         Ok(from_describe(d))
@@ -365,4 +366,146 @@ pub struct ObjectInfo {
     /// Supports replication (queryAll, getUpdated/getDeleted).
     #[serde(default)]
     pub replicateable: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DESCRIBES: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/salesforce/describe/"
+    );
+
+    fn load(name: &str) -> ObjectSchema {
+        ObjectSchema::from_describe_json(&std::fs::read(format!("{DESCRIBES}{name}")).unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn every_describe_fixture_maps_every_field() {
+        let mut seen_types = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(DESCRIBES).unwrap() {
+            let path = entry.unwrap().path();
+            let body = std::fs::read(&path).unwrap();
+            let raw: serde_json::Value =
+                serde_json::from_slice(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body))
+                    .unwrap();
+            let Some(fields) = raw["fields"].as_array() else {
+                continue;
+            };
+            let s = ObjectSchema::from_describe_json(&body).unwrap();
+            assert_eq!(s.fields.len() + s.skipped.len(), fields.len(), "{path:?}");
+            assert_eq!(s.schema.fields().len(), s.fields.len());
+            for f in fields {
+                let name = f["name"].as_str().unwrap();
+                let ty = f["type"].as_str().unwrap();
+                seen_types.insert(ty.to_string());
+                let expected = arrow_type(
+                    ty,
+                    f["precision"].as_u64().unwrap_or(0) as u32,
+                    f["scale"].as_i64().unwrap_or(0) as i32,
+                );
+                match expected {
+                    Some(dt) => {
+                        let col = s
+                            .field(name)
+                            .unwrap_or_else(|| panic!("{name} missing in {path:?}"));
+                        assert_eq!(col.data_type, dt);
+                        assert_eq!(s.schema.field(s.index_of(name).unwrap()).data_type(), &dt);
+                        assert_eq!(col.sf_type, ty);
+                    }
+                    None => assert!(
+                        s.skipped.iter().any(|k| k.name == name),
+                        "{name} in {path:?}"
+                    ),
+                }
+            }
+        }
+        // The fixtures cover the common types; the table handles them all.
+        for t in [
+            "id",
+            "reference",
+            "string",
+            "boolean",
+            "currency",
+            "date",
+            "datetime",
+            "double",
+            "picklist",
+            "address",
+        ] {
+            assert!(seen_types.contains(t), "fixtures lack {t}: {seen_types:?}");
+        }
+    }
+
+    #[test]
+    fn account_columns_have_the_stated_types_and_compound_policy() {
+        let s = load("Account.cumulusci-v48.json");
+        let ty = |n: &str| s.field(n).unwrap().data_type.clone();
+        assert_eq!(ty("Id"), DataType::Utf8);
+        assert_eq!(ty("IsDeleted"), DataType::Boolean);
+        assert_eq!(ty("NumberOfEmployees"), DataType::Int32);
+        assert!(
+            matches!(ty("AnnualRevenue"), DataType::Decimal128(18, 0)),
+            "{:?}",
+            ty("AnnualRevenue")
+        );
+        assert_eq!(
+            ty("CreatedDate"),
+            DataType::Timestamp(TimeUnit::Millisecond, Some(UTC.into()))
+        );
+        // Compound address: not a column; its parts are, and say whose parts they are.
+        assert!(s.field("BillingAddress").is_none());
+        assert!(
+            s.skipped
+                .iter()
+                .any(|k| k.name == "BillingAddress" && k.reason.contains("component"))
+        );
+        assert_eq!(
+            s.field("BillingCity").unwrap().compound,
+            CompoundRole::Component("BillingAddress".into())
+        );
+        let e = s
+            .project(&["BillingAddress".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("BillingAddress") && e.contains("compound"),
+            "{e}"
+        );
+        let e = s
+            .project(&["NoSuchField__c".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not visible"), "{e}");
+        // Projection keeps the requested order and the org's casing.
+        let p = s.project(&["name".into(), "ID".into()]).unwrap();
+        assert_eq!(p.field(0).name(), "Name");
+        assert_eq!(p.field(1).name(), "Id");
+        assert_eq!(
+            p.field(0).metadata().get("sf.type").map(String::as_str),
+            Some("string")
+        );
+    }
+
+    #[test]
+    fn mapping_table() {
+        assert_eq!(arrow_type("int", 0, 0), Some(DataType::Int32));
+        assert_eq!(arrow_type("long", 18, 0), Some(DataType::Int64));
+        assert_eq!(
+            arrow_type("percent", 5, 2),
+            Some(DataType::Decimal128(5, 2))
+        );
+        assert_eq!(arrow_type("currency", 0, 0), Some(DataType::Float64));
+        assert_eq!(
+            arrow_type("time", 0, 0),
+            Some(DataType::Time32(TimeUnit::Millisecond))
+        );
+        assert_eq!(arrow_type("date", 0, 0), Some(DataType::Date32));
+        assert_eq!(arrow_type("multipicklist", 0, 0), Some(DataType::Utf8));
+        assert_eq!(arrow_type("location", 0, 0), None);
+        assert_eq!(arrow_type("base64", 0, 0), None);
+        assert_eq!(arrow_type("somethingNew", 0, 0), Some(DataType::Utf8));
+    }
 }

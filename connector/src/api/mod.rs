@@ -328,7 +328,8 @@ impl ApiClient {
         context: &str,
     ) -> Result<T> {
         let (_, body) = self.send_bytes(&Call::get(target, context)).await?;
-        serde_json::from_slice(&body)
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
+        serde_json::from_slice(body)
             .map_err(|e| Error::protocol(context, format!("unexpected JSON: {e}")))
     }
 }

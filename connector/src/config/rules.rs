@@ -399,6 +399,16 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
         ));
     }
 
+    // A reference that failed to resolve was reported already; "is missing" would repeat it.
+    let mut seen = std::collections::HashSet::new();
+    issues.retain(|i| i.problem != "is missing" || seen.insert(i.setting.clone()));
+    let unresolved: std::collections::HashSet<String> = issues
+        .iter()
+        .filter(|i| i.problem != "is missing")
+        .map(|i| i.setting.clone())
+        .collect();
+    issues.retain(|i| i.problem != "is missing" || !unresolved.contains(&i.setting));
+
     match (issues.is_empty(), credentials, domain_url) {
         (true, Some(credentials), Some(domain_url)) => {
             for w in &warnings {

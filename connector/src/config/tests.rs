@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use secrecy::ExposeSecret;
 
 use super::*;
-use crate::Error;
+use crate::{ConfigIssue, Error};
 
 const GOOD: &str = r#"
 connection_name: Sales EU

@@ -48,7 +48,12 @@ impl CsvPage {
 /// Salesforce REST datetimes end in `+0000`; Arrow wants `+00:00` or `Z`.
 pub(crate) fn normalize_datetime(v: &str) -> std::borrow::Cow<'_, str> {
     let b = v.as_bytes();
-    if b.len() > 16 && b[4] == b'-' && b[10] == b'T' {
+    if b.len() > 16
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+    {
         let tail = &b[b.len() - 5..];
         if (tail[0] == b'+' || tail[0] == b'-')
             && tail[1..].iter().all(u8::is_ascii_digit)
