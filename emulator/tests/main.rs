@@ -9,3 +9,4 @@ mod describe;
 mod faults;
 mod query;
 mod soap;
+mod tls;

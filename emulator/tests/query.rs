@@ -164,3 +164,107 @@ async fn query_all_sees_the_recycle_bin() {
     assert_eq!(all["totalSize"], 1);
     assert_eq!(all["records"][0]["IsDeleted"], true);
 }
+
+#[tokio::test]
+async fn the_soql_features_clients_use_all_answer() {
+    let org = org().await;
+    let token = token(&org).await;
+    for soql in [
+        "SELECT Id, Owner.Name, Owner.Email FROM Lead WHERE Owner.IsActive = true OR Owner.IsActive = false",
+        "SELECT Id, Name FROM Account WHERE Id IN (SELECT AccountId FROM Contact WHERE LastName LIKE 'M%')",
+        "SELECT Id FROM Account WHERE CreatedDate < LAST_N_DAYS:30 AND SystemModstamp >= 2019-01-01T00:00:00Z",
+        "SELECT Id, Name, (SELECT Id, LastName FROM Contacts) FROM Account LIMIT 3",
+        "SELECT FIELDS(STANDARD) FROM Account LIMIT 2",
+        "SELECT Id, Account__r.Name, Account__r.Owner.Name, Amount__c FROM Invoice__c WHERE Amount__c > 100 ORDER BY Amount__c DESC NULLS LAST LIMIT 5",
+        "SELECT Id FROM Account WHERE Regions__c INCLUDES ('EMEA') AND CALENDAR_YEAR(CreatedDate) > 2018",
+        "SELECT a.Id, a.Name FROM Account a WHERE a.Name != null ORDER BY a.Name LIMIT 2 OFFSET 1",
+        "SELECT Id, BillingAddress, HQ_Location__c FROM Account LIMIT 3",
+        "SELECT Id, Document__c, Ship_To__c, Delivery_Window_Start__c FROM Invoice__c LIMIT 3",
+    ] {
+        let (status, body) = query(&org, &token, soql).await;
+        assert_eq!(status, 200, "{soql}: {body}");
+        assert!(body["totalSize"].as_u64().is_some(), "{soql}");
+    }
+    let (_, body) = query(
+        &org,
+        &token,
+        "SELECT Id, Name, (SELECT Id, LastName FROM Contacts) FROM Account LIMIT 3",
+    )
+    .await;
+    let contacts = &body["records"][0]["Contacts"];
+    assert!(
+        contacts.is_null() || contacts["records"].is_array(),
+        "{contacts}"
+    );
+    let (_, body) = query(
+        &org,
+        &token,
+        "SELECT Id, BillingAddress, HQ_Location__c FROM Account LIMIT 20",
+    )
+    .await;
+    let with_address = body["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .find(|r| r["BillingAddress"].is_object())
+        .expect("some address");
+    assert!(with_address["BillingAddress"]["city"].is_string());
+    let (_, body) = query(
+        &org,
+        &token,
+        "SELECT Id, Document__c FROM Invoice__c WHERE Document__c != null LIMIT 1",
+    )
+    .await;
+    let url = body["records"][0]["Document__c"]
+        .as_str()
+        .expect("base64 fields answer a URL");
+    assert!(
+        url.starts_with(&format!("/services/data/{V}/sobjects/Invoice__c/"))
+            && url.ends_with("/Document__c")
+    );
+}
+
+#[tokio::test]
+async fn aggregate_queries_answer_aggregate_results() {
+    let org = org().await;
+    let token = token(&org).await;
+    let (status, body) = query(
+        &org,
+        &token,
+        "SELECT Industry, COUNT(Id) cnt, SUM(AnnualRevenue) FROM Account GROUP BY Industry",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let fixture = fixture_json("query/query.aggregate.restforce.json");
+    assert_eq!(keys(&body), keys(&fixture));
+    let records = body["records"].as_array().expect("records");
+    assert!(records.len() > 3);
+    assert_eq!(
+        records[0]["attributes"],
+        serde_json::json!({"type": "AggregateResult"})
+    );
+    assert_eq!(
+        keys(&records[0]),
+        ["Industry", "attributes", "cnt", "expr0"]
+            .map(String::from)
+            .into()
+    );
+    let total: u64 = records
+        .iter()
+        .map(|r| r["cnt"].as_u64().expect("count"))
+        .sum();
+    let (_, count) = query(&org, &token, "SELECT COUNT() FROM Account").await;
+    assert_eq!(count["totalSize"].as_u64(), Some(total));
+    let (_, one) = query(
+        &org,
+        &token,
+        "SELECT MAX(CreatedDate), MIN(Name) FROM Account",
+    )
+    .await;
+    assert_eq!(one["totalSize"], 1);
+    assert!(
+        one["records"][0]["expr0"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("+0000"))
+    );
+}

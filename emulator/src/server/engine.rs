@@ -69,6 +69,8 @@ pub(crate) struct Selection {
     pub children: Vec<ChildSelection>,
     /// `SELECT COUNT() …`: only the number of rows matters.
     pub count_only: bool,
+    /// Aggregate queries: the result rows (`rows` then counts 0..n).
+    pub groups: Option<Vec<super::aggregate::AggregateRow>>,
 }
 
 /// The org as the checker sees it through one profile.
@@ -311,18 +313,12 @@ fn select(
         })?;
     let table = &data.tables[table_index];
     let alias = query.from.alias.as_ref().map(|a| a.name());
-    if query.is_aggregate() {
-        let count_only = query.group_by.is_none()
-            && query.select.len() == 1
-            && matches!(&query.select[0], SelectItem::Field(f)
-                if matches!(&f.expr, soql::FieldExpr::Call(c) if c.function == soql::Function::Count && c.args.is_empty()));
-        if !count_only {
-            return Err(QueryFailure::new(
-                "MALFORMED_QUERY",
-                "the emulated org answers COUNT() but not other aggregate queries yet",
-            ));
-        }
-    }
+    // `SELECT COUNT() …` answers only totalSize; other aggregate queries answer groups.
+    let count_only = query.group_by.is_none()
+        && query.select.len() == 1
+        && matches!(&query.select[0], SelectItem::Field(f)
+            if matches!(&f.expr, soql::FieldExpr::Call(c) if c.function == soql::Function::Count && c.args.is_empty()));
+    let grouped = query.is_aggregate() && !count_only;
     let mut columns = Vec::new();
     let mut children = Vec::new();
     for item in &query.select {
@@ -431,6 +427,27 @@ fn select(
             )
         })
         .collect();
+    if grouped {
+        let mut filter_only = query.clone();
+        filter_only.order_by.clear();
+        filter_only.limit = None;
+        filter_only.offset = None;
+        let kept = soql::select_rows(
+            &filter_only,
+            candidates.into_iter().map(Indexed).collect(),
+            &ctx,
+            &semi,
+        )?;
+        let groups = super::aggregate::aggregate(query, &kept, &ctx)?;
+        return Ok(Selection {
+            table: table_index,
+            columns: Vec::new(),
+            rows: (0..groups.len()).collect(),
+            children: Vec::new(),
+            count_only: false,
+            groups: Some(groups),
+        });
+    }
     let selected = soql::select_rows(
         query,
         candidates.into_iter().map(Indexed).collect(),
@@ -442,7 +459,8 @@ fn select(
         columns,
         rows: selected.into_iter().map(|Indexed((i, _))| i).collect(),
         children,
-        count_only: query.is_aggregate(),
+        count_only,
+        groups: None,
     })
 }
 

@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod aggregate;
 pub(crate) mod bulk;
 mod csv;
 pub(crate) mod cursor;

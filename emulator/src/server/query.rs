@@ -63,6 +63,14 @@ pub(crate) fn record(
     index: usize,
     version: &str,
 ) -> Option<Json> {
+    if let Some(groups) = &selection.groups {
+        let mut map = Map::new();
+        map.insert("attributes".into(), json!({"type": "AggregateResult"}));
+        for (key, value) in groups.get(index)? {
+            map.insert(key.clone(), value.to_json());
+        }
+        return Some(Json::Object(map));
+    }
     let table = &data.tables[selection.table];
     let row = data.rows(table).get(index)?.as_ref()?;
     let mut map = Map::new();

@@ -266,6 +266,21 @@ fn write_column(
 }
 
 fn write_record(out: &mut String, data: &OrgData, sel: &Selection, index: usize) {
+    if let Some(groups) = &sel.groups {
+        out.push_str("<records xsi:type=\"sf:sObject\"><sf:type>AggregateResult</sf:type><sf:Id xsi:nil=\"true\"/>");
+        for (key, value) in groups.get(index).into_iter().flatten() {
+            match value.to_text() {
+                Some(v) => {
+                    let _ = write!(out, "<sf:{key}>{}</sf:{key}>", escape(v.as_str()));
+                }
+                None => {
+                    let _ = write!(out, "<sf:{key} xsi:nil=\"true\"/>");
+                }
+            }
+        }
+        out.push_str("</records>");
+        return;
+    }
     let table = &data.tables[sel.table];
     let Some(Some(row)) = data.rows(table).get(index) else {
         return;

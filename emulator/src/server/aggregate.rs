@@ -1,0 +1,217 @@
+//! Aggregate queries (`GROUP BY`, `COUNT`, `COUNT_DISTINCT`, `SUM`, `AVG`, `MIN`, `MAX`) over
+//! rows already filtered by WHERE. Results are `AggregateResult` records whose keys are the
+//! alias, the grouped field's name, or `expr0`, `expr1`, … for unaliased aggregates.
+
+use std::collections::{BTreeSet, HashMap};
+
+use soql::{
+    EvalContext, FieldExpr, Function, FunctionArg, FunctionKind, Query, Record, SelectItem,
+};
+
+use super::engine::QueryFailure;
+use crate::model::value::Value;
+
+/// One output row of an aggregate query: (key, value) in select order.
+pub(crate) type AggregateRow = Vec<(String, Value)>;
+
+enum Item<'q> {
+    Group {
+        key: String,
+        expr: &'q FieldExpr,
+    },
+    Aggregate {
+        key: String,
+        function: Function,
+        arg: Option<&'q FieldExpr>,
+    },
+}
+
+#[derive(Default, Clone)]
+struct Acc {
+    count: i64,
+    distinct: BTreeSet<String>,
+    sum: f64,
+    min: Option<soql::Value>,
+    max: Option<soql::Value>,
+}
+
+fn to_value(v: soql::Value) -> Value {
+    match v {
+        soql::Value::Null => Value::Null,
+        soql::Value::Boolean(b) => Value::Bool(b),
+        soql::Value::Integer(i) => Value::Int(i),
+        soql::Value::Double(d) => Value::Double(d),
+        soql::Value::String(s) => Value::from(s),
+        soql::Value::Date(d) => Value::Date(d),
+        soql::Value::DateTime(t) => Value::DateTime(t),
+        soql::Value::Time(t) => Value::Time(t),
+        soql::Value::MultiPicklist(items) => Value::from(items.join(";")),
+    }
+}
+
+fn number(v: &soql::Value) -> Option<f64> {
+    match v {
+        soql::Value::Integer(i) => Some(*i as f64),
+        soql::Value::Double(d) => Some(*d),
+        _ => None,
+    }
+}
+
+fn items(query: &Query) -> Result<Vec<Item<'_>>, QueryFailure> {
+    let mut unnamed = 0;
+    let mut out = Vec::new();
+    for item in &query.select {
+        let SelectItem::Field(f) = item else {
+            return Err(QueryFailure::new(
+                "MALFORMED_QUERY",
+                "aggregate queries select fields and aggregate functions only",
+            ));
+        };
+        match &f.expr {
+            FieldExpr::Call(c) if c.function.kind() == FunctionKind::Aggregate => {
+                let key = match &f.alias {
+                    Some(a) => a.name().to_owned(),
+                    None => {
+                        unnamed += 1;
+                        format!("expr{}", unnamed - 1)
+                    }
+                };
+                let arg = c.args.iter().find_map(|a| match a {
+                    FunctionArg::Field(f) => Some(f),
+                    FunctionArg::Literal(_) => None,
+                });
+                out.push(Item::Aggregate {
+                    key,
+                    function: c.function,
+                    arg,
+                });
+            }
+            expr => {
+                let key = match (&f.alias, expr.path()) {
+                    (Some(a), _) => a.name().to_owned(),
+                    (None, Some(p)) => p.field().name().to_owned(),
+                    (None, None) => {
+                        unnamed += 1;
+                        format!("expr{}", unnamed - 1)
+                    }
+                };
+                out.push(Item::Group { key, expr });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Groups `rows` (already filtered) and computes the aggregates of `query`.
+pub(crate) fn aggregate<R: Record>(
+    query: &Query,
+    rows: &[R],
+    ctx: &EvalContext,
+) -> Result<Vec<AggregateRow>, QueryFailure> {
+    if query.having.is_some() {
+        return Err(QueryFailure::new(
+            "MALFORMED_QUERY",
+            "the emulated org does not evaluate HAVING",
+        ));
+    }
+    let items = items(query)?;
+    let keys: Vec<&FieldExpr> = query
+        .group_by
+        .as_ref()
+        .map(|g| g.keys.iter().collect())
+        .unwrap_or_default();
+    let mut order: Vec<(Vec<soql::Value>, usize)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut accs: Vec<Vec<Acc>> = Vec::new();
+    let mut firsts: Vec<usize> = Vec::new();
+    for (r, row) in rows.iter().enumerate() {
+        let key_values = keys
+            .iter()
+            .map(|k| soql::field_value(k, row, ctx))
+            .collect::<Result<Vec<_>, _>>()?;
+        let fingerprint = format!("{key_values:?}");
+        let g = *index.entry(fingerprint).or_insert_with(|| {
+            order.push((key_values, accs.len()));
+            accs.push(vec![Acc::default(); items.len()]);
+            firsts.push(r);
+            accs.len() - 1
+        });
+        for (i, item) in items.iter().enumerate() {
+            let Item::Aggregate { function, arg, .. } = item else {
+                continue;
+            };
+            let acc = &mut accs[g][i];
+            let value = match arg {
+                Some(expr) => soql::field_value(expr, row, ctx)?,
+                None => soql::Value::Boolean(true),
+            };
+            if value.is_null() {
+                continue;
+            }
+            acc.count += 1;
+            if *function == Function::CountDistinct {
+                acc.distinct.insert(format!("{value:?}").to_lowercase());
+            }
+            acc.sum += number(&value).unwrap_or(0.0);
+            if acc
+                .min
+                .as_ref()
+                .is_none_or(|m| soql::compare_values(&value, m).is_lt())
+            {
+                acc.min = Some(value.clone());
+            }
+            if acc
+                .max
+                .as_ref()
+                .is_none_or(|m| soql::compare_values(&value, m).is_gt())
+            {
+                acc.max = Some(value);
+            }
+        }
+    }
+    if keys.is_empty() && order.is_empty() {
+        // An aggregate without GROUP BY answers one row even over no rows.
+        order.push((Vec::new(), 0));
+        accs.push(vec![Acc::default(); items.len()]);
+    }
+    order.sort_by(|(a, _), (b, _)| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| soql::compare_values(x, y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut out = Vec::with_capacity(order.len());
+    for (_, g) in order {
+        let mut record = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let acc = &accs[g][i];
+            let value = match item {
+                Item::Group { key, expr } => {
+                    let v = match firsts.get(g) {
+                        Some(&r) => soql::field_value(expr, &rows[r], ctx)?,
+                        None => soql::Value::Null,
+                    };
+                    (key.clone(), to_value(v))
+                }
+                Item::Aggregate { key, function, .. } => {
+                    let v = match function {
+                        Function::Count => Value::Int(acc.count),
+                        Function::CountDistinct => Value::Int(acc.distinct.len() as i64),
+                        Function::Sum if acc.count > 0 => Value::Double(acc.sum),
+                        Function::Avg if acc.count > 0 => Value::Double(acc.sum / acc.count as f64),
+                        Function::Min => acc.min.clone().map(to_value).unwrap_or(Value::Null),
+                        Function::Max => acc.max.clone().map(to_value).unwrap_or(Value::Null),
+                        _ => Value::Null,
+                    };
+                    (key.clone(), v)
+                }
+            };
+            record.push(value);
+        }
+        out.push(record);
+    }
+    let offset = query.offset.unwrap_or(0) as usize;
+    let limit = query.limit.map_or(usize::MAX, |l| l as usize);
+    Ok(out.into_iter().skip(offset).take(limit).collect())
+}
