@@ -1,0 +1,260 @@
+//! DataFusion over a Salesforce org: a schema per connection, a table per object, and
+//! scans that push what SOQL can do into SOQL.
+//!
+//! - [`ConnectionSchema`]: a connection's objects, as a schema named by its developer
+//!   name (`sales_eu.Account`); with one connection also reachable unqualified
+//!   (`Account`) through [`DefaultSchema`].
+//! - [`ObjectTable`]: one object. Scans request only the needed fields, push filters through
+//!   [`pushdown::to_soql`] (the one translation both `supports_filters_pushdown` and `scan`
+//!   use), and push `LIMIT` when every filter is exact.
+//! - [`SoqlScanExec`]: the scan; `EXPLAIN` shows its SOQL, API and API calls.
+//! - Names resolve ignoring case, as in SOQL, while results keep the org's spelling. DataFusion
+//!   has no setting for that, so run SQL through [`sql`] (or
+//!   [`statement_to_dataframe`]) rather than `SessionContext::sql`: they rewrite names with
+//!   [`names`] before planning. Plain `ctx.sql` still finds tables in any case, but needs
+//!   `"AnnualRevenue"` quoted for mixed-case columns.
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn run() -> datafusion::common::Result<()> {
+//! use sfdf_connector::Connection;
+//! use sfdf_connector::provider::{SessionBuilder, sql};
+//!
+//! let connection = Connection::from_yaml_file("examples/demo-connection.yaml")
+//!     .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+//! let ctx = SessionBuilder::new().connection(connection).build().await?;
+//! sql(&ctx, "SELECT Name, AnnualRevenue FROM Account WHERE Industry = 'Energy' \
+//!            ORDER BY AnnualRevenue DESC LIMIT 10")
+//!     .await?
+//!     .show()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! `connector/examples/query_emulator.rs` runs the same against the emulated org.
+
+mod catalog;
+pub mod names;
+pub mod pushdown;
+mod scan;
+mod table;
+
+use std::sync::Arc;
+
+use datafusion::common::{DataFusionError, Result};
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::context::SessionContext;
+use datafusion::prelude::SessionConfig;
+use datafusion::sql::parser::{DFParser, Statement};
+
+pub use catalog::{ConnectionSchema, DefaultSchema};
+pub use names::NameMap;
+pub use scan::SoqlScanExec;
+pub use table::ObjectTable;
+
+use crate::config::Connection;
+use crate::session::Session;
+
+/// Builds a `SessionContext` with connections registered.
+///
+/// ```no_run
+/// # async fn run(conn: sfdf_connector::Connection) -> datafusion::common::Result<()> {
+/// let ctx = sfdf_connector::provider::SessionBuilder::new()
+///     .target_partitions(Some(8))
+///     .connection(conn)
+///     .build()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct SessionBuilder {
+    config: SessionConfig,
+    connections: Vec<Connection>,
+    sessions: Vec<Session>,
+}
+
+impl Default for SessionBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SessionBuilder {
+    /// DataFusion's defaults plus `information_schema` (for `SHOW TABLES`, `DESCRIBE`).
+    pub fn new() -> Self {
+        Self {
+            config: SessionConfig::new().with_information_schema(true),
+            connections: Vec::new(),
+            sessions: Vec::new(),
+        }
+    }
+
+    /// Replaces the DataFusion configuration.
+    pub fn config(mut self, config: SessionConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// How many partitions scans and joins use; `None` keeps DataFusion's default (CPUs).
+    /// Each Bulk scan downloads up to this many result pages at once.
+    pub fn target_partitions(mut self, partitions: Option<usize>) -> Self {
+        if let Some(n) = partitions {
+            self.config = self.config.with_target_partitions(n.max(1));
+        }
+        self
+    }
+
+    /// Adds a connection; it is authenticated in [`build`](Self::build).
+    pub fn connection(mut self, connection: Connection) -> Self {
+        self.connections.push(connection);
+        self
+    }
+
+    /// Adds an already open session.
+    pub fn session(mut self, session: Session) -> Self {
+        self.sessions.push(session);
+        self
+    }
+
+    /// Connects, lists each connection's objects and registers them.
+    pub async fn build(self) -> Result<SessionContext> {
+        let ctx = SessionContext::new_with_config(self.config);
+        let mut sessions = self.sessions;
+        for connection in &self.connections {
+            sessions.push(Session::connect(connection).await.map_err(external)?);
+        }
+        for session in sessions {
+            register_connection(&ctx, session).await?;
+        }
+        Ok(ctx)
+    }
+}
+
+/// Registers a connection's objects on `ctx` as the schema named by its developer name, in
+/// the default catalog. The first connection's objects are also reachable unqualified; once
+/// a second is registered, unqualified names would be ambiguous and only the session's own
+/// tables stay unqualified.
+pub async fn register_connection(
+    ctx: &SessionContext,
+    session: Session,
+) -> Result<Arc<ConnectionSchema>> {
+    let schema = Arc::new(ConnectionSchema::new(session).await.map_err(external)?);
+    let state = ctx.state();
+    let options = state.config().options();
+    let catalog_name = options.catalog.default_catalog.clone();
+    let default_schema = options.catalog.default_schema.clone();
+    let catalog = ctx.catalog(&catalog_name).ok_or_else(|| {
+        DataFusionError::Plan(format!(
+            "the default catalog `{catalog_name}` does not exist"
+        ))
+    })?;
+    catalog.register_schema(schema.name(), Arc::clone(&schema) as _)?;
+    match catalog.schema(&default_schema) {
+        Some(existing) => match existing.downcast_ref::<DefaultSchema>() {
+            // A second connection: unqualified object names would be ambiguous.
+            Some(overlay) => overlay.set_fallback(None),
+            None => {
+                let overlay = DefaultSchema::new(existing, Some(Arc::clone(&schema)));
+                catalog.register_schema(&default_schema, Arc::new(overlay))?;
+            }
+        },
+        None => {
+            let own = Arc::new(datafusion::catalog::MemorySchemaProvider::new());
+            catalog.register_schema(
+                &default_schema,
+                Arc::new(DefaultSchema::new(own, Some(Arc::clone(&schema)))),
+            )?;
+        }
+    }
+    Ok(schema)
+}
+
+/// Plans one SQL statement with Salesforce name rules: `account.industry` finds
+/// `Account.Industry`. The statement may be a query, `EXPLAIN`, DDL, `SET`, ...
+pub async fn sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
+    let mut statements = DFParser::parse_sql_with_dialect(sql, dialect(ctx)?.as_ref())?;
+    let statement = match (statements.pop_front(), statements.is_empty()) {
+        (Some(statement), true) => statement,
+        (None, _) => return Err(DataFusionError::Plan("no SQL statement given".into())),
+        (Some(_), false) => {
+            return Err(DataFusionError::Plan(
+                "more than one SQL statement given; run them one at a time".into(),
+            ));
+        }
+    };
+    statement_to_dataframe(ctx, statement).await
+}
+
+/// Plans a parsed statement with Salesforce name rules (see [`sql`]).
+pub async fn statement_to_dataframe(
+    ctx: &SessionContext,
+    mut statement: Statement,
+) -> Result<DataFrame> {
+    let names = known_names(ctx, &statement).await?;
+    names::canonicalize_statement(&mut statement, &names);
+    let plan = ctx.state().statement_to_plan(statement).await?;
+    ctx.execute_logical_plan(plan).await
+}
+
+fn dialect(ctx: &SessionContext) -> Result<Box<dyn datafusion::sql::sqlparser::dialect::Dialect>> {
+    let dialect = ctx.state().config().options().sql_parser.dialect;
+    datafusion::sql::sqlparser::dialect::dialect_from_str(dialect)
+        .ok_or_else(|| DataFusionError::Plan(format!("unsupported SQL dialect {dialect}")))
+}
+
+/// Every catalog, schema and table name of the session, and the columns of the tables
+/// `statement` reads.
+pub async fn known_names(ctx: &SessionContext, statement: &Statement) -> Result<NameMap> {
+    let mut names = NameMap::new();
+    for catalog_name in ctx.catalog_names() {
+        names.insert(&catalog_name);
+        let Some(catalog) = ctx.catalog(&catalog_name) else {
+            continue;
+        };
+        for schema_name in catalog.schema_names() {
+            names.insert(&schema_name);
+            if let Some(schema) = catalog.schema(&schema_name) {
+                schema.table_names().iter().for_each(|t| names.insert(t));
+            }
+        }
+    }
+    let state = ctx.state();
+    // References are normalized (lower-cased) here; they are matched ignoring case below.
+    let references = state.resolve_table_references(statement)?;
+    let options = state.config().options();
+    for reference in references {
+        let resolved = reference.resolve(
+            &options.catalog.default_catalog,
+            &options.catalog.default_schema,
+        );
+        let Some(catalog) = find_ignoring_case(ctx.catalog_names(), &resolved.catalog)
+            .and_then(|c| ctx.catalog(&c))
+        else {
+            continue;
+        };
+        let Some(schema) = find_ignoring_case(catalog.schema_names(), &resolved.schema)
+            .and_then(|s| catalog.schema(&s))
+        else {
+            continue;
+        };
+        let table_name = find_ignoring_case(schema.table_names(), &resolved.table)
+            .unwrap_or_else(|| resolved.table.to_string());
+        if let Some(table) = schema.table(&table_name).await? {
+            table
+                .schema()
+                .fields()
+                .iter()
+                .for_each(|f| names.insert(f.name()));
+        }
+    }
+    Ok(names)
+}
+
+fn find_ignoring_case(names: Vec<String>, wanted: &str) -> Option<String> {
+    names.into_iter().find(|n| n.eq_ignore_ascii_case(wanted))
+}
+
+fn external(error: crate::Error) -> DataFusionError {
+    DataFusionError::External(Box::new(error))
+}

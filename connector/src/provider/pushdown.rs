@@ -1,0 +1,704 @@
+//! The one translation from DataFusion filter expressions to SOQL conditions.
+//!
+//! [`to_soql`] is total: every `Expr` maps to `Some` SOQL condition or to `None`, and
+//! both `supports_filters_pushdown` and `scan` call it, so what the planner was told and
+//! what the org is asked never disagree.
+//!
+//! A pushed condition is *exact* when SOQL keeps exactly the rows SQL keeps, and
+//! *inexact* when SOQL may keep more (DataFusion then filters again). SOQL must never
+//! keep fewer rows, which decides most rules below:
+//! - Text comparisons ignore case in SOQL, so text `=`, `IN` and `LIKE` are inexact,
+//!   and text `!=`, `NOT IN`, `NOT LIKE`, `<` and `>` are not pushed at all (ignoring case
+//!   there would drop rows SQL keeps).
+//! - SOQL has no three-valued logic: `Amount != 5` keeps rows whose `Amount` is null.
+//!   Exact `!=`/`NOT IN` therefore add `AND field != null`; a general `NOT (..)` is
+//!   pushed only around an exact condition and is then inexact.
+//! - SOQL compares only a field with a literal: no field-to-field comparisons, no
+//!   arithmetic, no functions other than the date functions (not generated here).
+
+use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{BinaryExpr, Expr, Like, Operator, TableProviderFilterPushDown};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use soql::{
+    CompareOp, Comparison, Expr as Soql, FieldExpr, FieldPath, InCondition, InValues, Literal, Span,
+};
+
+/// A filter translated to SOQL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pushed {
+    /// The SOQL condition.
+    pub condition: Soql,
+    /// True when SOQL keeps exactly the rows the SQL filter keeps; false when it may keep
+    /// more.
+    pub exact: bool,
+}
+
+impl Pushed {
+    fn exact(condition: Soql) -> Self {
+        Self {
+            condition,
+            exact: true,
+        }
+    }
+
+    fn inexact(condition: Soql) -> Self {
+        Self {
+            condition,
+            exact: false,
+        }
+    }
+
+    /// What to tell DataFusion about this filter.
+    pub fn kind(&self) -> TableProviderFilterPushDown {
+        if self.exact {
+            TableProviderFilterPushDown::Exact
+        } else {
+            TableProviderFilterPushDown::Inexact
+        }
+    }
+}
+
+/// What the translation needs to know about a table: its Arrow schema, and which
+/// fields the org lets a `WHERE` clause name (describe's `filterable`; long text areas
+/// and some system fields are not).
+pub struct FilterFields<'a> {
+    schema: &'a Schema,
+    filterable: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+impl std::fmt::Debug for FilterFields<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FilterFields")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> FilterFields<'a> {
+    /// Fields of `schema`, filterable when `filterable(name)` says so.
+    pub fn new(schema: &'a Schema, filterable: &'a (dyn Fn(&str) -> bool + Sync)) -> Self {
+        Self { schema, filterable }
+    }
+}
+
+/// How SOQL treats a field's values when comparing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// Compared ignoring case: only equality-like tests may be pushed, inexactly.
+    Text,
+    /// Numbers, dates, datetimes: SOQL compares them as SQL does.
+    Ordered,
+    /// `true`/`false`: equality only.
+    Boolean,
+}
+
+fn family(data_type: &DataType) -> Option<Family> {
+    use DataType::*;
+    match data_type {
+        Utf8 | LargeUtf8 | Utf8View => Some(Family::Text),
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float32 | Float64
+        | Decimal128(..) | Decimal256(..) | Date32 | Date64 | Timestamp(..) => {
+            Some(Family::Ordered)
+        }
+        Boolean => Some(Family::Boolean),
+        _ => None,
+    }
+}
+
+/// A field a condition may name: its path and how it compares.
+struct Field {
+    path: FieldPath,
+    family: Family,
+}
+
+impl FilterFields<'_> {
+    fn field(&self, expr: &Expr) -> Option<Field> {
+        let column = match expr {
+            Expr::Column(column) => column,
+            // Widening numeric casts keep comparisons meaning the same; anything else
+            // (text to date, say) changes what is compared.
+            Expr::Cast(cast) if cast.field.data_type().is_numeric() => match cast.expr.as_ref() {
+                Expr::Column(column) => column,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let field = self.schema.field_with_name(&column.name).ok()?;
+        if !(self.filterable)(field.name()) {
+            return None;
+        }
+        let family = family(field.data_type())?;
+        if matches!(expr, Expr::Cast(_)) && !field.data_type().is_numeric() {
+            return None;
+        }
+        Some(Field {
+            path: FieldPath::new(field.name())?,
+            family,
+        })
+    }
+}
+
+/// Translates one filter, or says it cannot be pushed.
+pub fn to_soql(expr: &Expr, fields: &FilterFields<'_>) -> Option<Pushed> {
+    match expr {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => match op {
+            Operator::And => {
+                match (to_soql(left, fields), to_soql(right, fields)) {
+                    (Some(l), Some(r)) => Some(Pushed {
+                        exact: l.exact && r.exact,
+                        condition: and(vec![l.condition, r.condition]),
+                    }),
+                    // Dropping one side of an AND keeps more rows, never fewer.
+                    (Some(one), None) | (None, Some(one)) => Some(Pushed::inexact(one.condition)),
+                    (None, None) => None,
+                }
+            }
+            Operator::Or => {
+                let (l, r) = (to_soql(left, fields)?, to_soql(right, fields)?);
+                Some(Pushed {
+                    exact: l.exact && r.exact,
+                    condition: or(vec![l.condition, r.condition]),
+                })
+            }
+            _ => comparison(left, *op, right, fields),
+        },
+        Expr::Not(inner) => negate(inner, fields),
+        Expr::Column(_) => {
+            let field = fields.field(expr)?;
+            (field.family == Family::Boolean)
+                .then(|| Pushed::exact(compare(&field, CompareOp::Eq, Literal::boolean(true))))
+        }
+        Expr::IsNull(inner) => {
+            let field = fields.field(inner)?;
+            Some(Pushed::exact(compare(
+                &field,
+                CompareOp::Eq,
+                Literal::null(),
+            )))
+        }
+        Expr::IsNotNull(inner) => {
+            let field = fields.field(inner)?;
+            Some(Pushed::exact(compare(
+                &field,
+                CompareOp::Ne,
+                Literal::null(),
+            )))
+        }
+        Expr::IsTrue(inner)
+        | Expr::IsFalse(inner)
+        | Expr::IsNotTrue(inner)
+        | Expr::IsNotFalse(inner) => {
+            let field = fields.field(inner)?;
+            if field.family != Family::Boolean {
+                return None;
+            }
+            // SOQL's `!=` keeps nulls, just like `IS NOT TRUE` / `IS NOT FALSE`.
+            let (op, value) = match expr {
+                Expr::IsTrue(_) => (CompareOp::Eq, true),
+                Expr::IsFalse(_) => (CompareOp::Eq, false),
+                Expr::IsNotTrue(_) => (CompareOp::Ne, true),
+                _ => (CompareOp::Ne, false),
+            };
+            Some(Pushed::exact(compare(&field, op, Literal::boolean(value))))
+        }
+        Expr::Between(between) => {
+            let field = fields.field(&between.expr)?;
+            if field.family != Family::Ordered {
+                return None;
+            }
+            let low = literal(&between.low)?;
+            let high = literal(&between.high)?;
+            let range = and(vec![
+                compare(&field, CompareOp::Ge, low),
+                compare(&field, CompareOp::Le, high),
+            ]);
+            if between.negated {
+                // NOT BETWEEN keeps nulls in SOQL; add the null test to stay exact.
+                Some(Pushed::exact(and(vec![
+                    Soql::Not(Box::new(range)),
+                    compare(&field, CompareOp::Ne, Literal::null()),
+                ])))
+            } else {
+                Some(Pushed::exact(range))
+            }
+        }
+        Expr::InList(in_list) => {
+            let field = fields.field(&in_list.expr)?;
+            if field.family == Family::Boolean {
+                return None;
+            }
+            let values = in_list
+                .list
+                .iter()
+                .map(literal)
+                .collect::<Option<Vec<_>>>()?;
+            if values.is_empty() || values.iter().any(|v| matches!(v, Literal::Null)) {
+                return None;
+            }
+            let condition = Soql::In(InCondition {
+                lhs: FieldExpr::Path(field.path.clone()),
+                negated: in_list.negated,
+                values: InValues::List(values),
+                span: Span::NONE,
+            });
+            match (field.family, in_list.negated) {
+                (Family::Text, false) => Some(Pushed::inexact(condition)),
+                (Family::Text, true) => None,
+                (_, false) => Some(Pushed::exact(condition)),
+                (_, true) => Some(Pushed::exact(and(vec![
+                    condition,
+                    compare(&field, CompareOp::Ne, Literal::null()),
+                ]))),
+            }
+        }
+        Expr::Like(like) => like_to_soql(like, fields),
+        _ => None,
+    }
+}
+
+fn negate(inner: &Expr, fields: &FilterFields<'_>) -> Option<Pushed> {
+    if let Some(field) = fields.field(inner) {
+        // `NOT IsDeleted`: checkboxes are never null, so this is exact.
+        return (field.family == Family::Boolean)
+            .then(|| Pushed::exact(compare(&field, CompareOp::Eq, Literal::boolean(false))));
+    }
+    let pushed = to_soql(inner, fields)?;
+    // NOT of a broader condition would be narrower: never push that. NOT of an exact one
+    // is broader in SOQL (it keeps rows where the field is null), so it is inexact.
+    pushed
+        .exact
+        .then(|| Pushed::inexact(Soql::Not(Box::new(pushed.condition))))
+}
+
+fn comparison(
+    left: &Expr,
+    op: Operator,
+    right: &Expr,
+    fields: &FilterFields<'_>,
+) -> Option<Pushed> {
+    // SOQL wants the field on the left: `5 < Amount` becomes `Amount > 5`.
+    let (field, value, op) = match (fields.field(left), fields.field(right)) {
+        (Some(field), None) => (field, literal(right)?, op),
+        (None, Some(field)) => (field, literal(left)?, op.swap()?),
+        _ => return None,
+    };
+    if matches!(value, Literal::Null) {
+        // `x = NULL` is never true in SQL; DataFusion folds it away anyway.
+        return None;
+    }
+    let op = match op {
+        Operator::Eq | Operator::IsNotDistinctFrom => CompareOp::Eq,
+        Operator::NotEq | Operator::IsDistinctFrom => CompareOp::Ne,
+        Operator::Lt => CompareOp::Lt,
+        Operator::LtEq => CompareOp::Le,
+        Operator::Gt => CompareOp::Gt,
+        Operator::GtEq => CompareOp::Ge,
+        _ => return None,
+    };
+    match (field.family, op) {
+        (Family::Text, CompareOp::Eq) => Some(Pushed::inexact(compare(&field, op, value))),
+        (Family::Text, _) => None,
+        (Family::Boolean, CompareOp::Eq) => Some(Pushed::exact(compare(&field, op, value))),
+        (Family::Boolean, CompareOp::Ne) => {
+            let Literal::Boolean(b) = value else {
+                return None;
+            };
+            Some(Pushed::exact(compare(
+                &field,
+                CompareOp::Eq,
+                Literal::boolean(!b),
+            )))
+        }
+        (Family::Boolean, _) => None,
+        (Family::Ordered, CompareOp::Ne) => Some(Pushed::exact(and(vec![
+            compare(&field, CompareOp::Ne, value),
+            compare(&field, CompareOp::Ne, Literal::null()),
+        ]))),
+        (Family::Ordered, _) => Some(Pushed::exact(compare(&field, op, value))),
+    }
+}
+
+fn like_to_soql(like: &Like, fields: &FilterFields<'_>) -> Option<Pushed> {
+    let field = fields.field(&like.expr)?;
+    if field.family != Family::Text || like.negated {
+        // NOT LIKE ignoring case would drop rows that SQL keeps.
+        return None;
+    }
+    if like.escape_char.is_some_and(|c| c != '\\') {
+        return None;
+    }
+    let pattern = match like.pattern.as_ref() {
+        Expr::Literal(
+            ScalarValue::Utf8(Some(p))
+            | ScalarValue::LargeUtf8(Some(p))
+            | ScalarValue::Utf8View(Some(p)),
+            _,
+        ) => p,
+        _ => return None,
+    };
+    // Both sides use `%` and `_` with `\` as escape. DataFusion (Arrow) lets `\` escape any
+    // character, SOQL only `%`, `_` and `\`: rewrite the others to the plain character.
+    let mut soql_pattern = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some(next @ ('%' | '_' | '\\')) => {
+                    soql_pattern.push('\\');
+                    soql_pattern.push(next);
+                }
+                Some(next) => soql_pattern.push(next),
+                None => soql_pattern.push_str("\\\\"),
+            }
+        } else {
+            soql_pattern.push(c);
+        }
+    }
+    // SOQL's LIKE ignores case: as broad as ILIKE, broader than LIKE.
+    Some(Pushed::inexact(compare(
+        &field,
+        CompareOp::Like,
+        Literal::string(soql_pattern),
+    )))
+}
+
+fn compare(field: &Field, op: CompareOp, value: Literal) -> Soql {
+    Soql::Compare(Comparison {
+        lhs: FieldExpr::Path(field.path.clone()),
+        op,
+        value,
+        value_span: Span::NONE,
+        span: Span::NONE,
+    })
+}
+
+/// Joins conditions with AND, flattening nested ANDs.
+pub fn and(conditions: Vec<Soql>) -> Soql {
+    let mut flat = Vec::with_capacity(conditions.len());
+    for c in conditions {
+        match c {
+            Soql::And(inner) => flat.extend(inner),
+            other => flat.push(other),
+        }
+    }
+    if flat.len() == 1 {
+        flat.remove(0)
+    } else {
+        Soql::And(flat)
+    }
+}
+
+fn or(conditions: Vec<Soql>) -> Soql {
+    let mut flat = Vec::with_capacity(conditions.len());
+    for c in conditions {
+        match c {
+            Soql::Or(inner) => flat.extend(inner),
+            other => flat.push(other),
+        }
+    }
+    Soql::Or(flat)
+}
+
+/// A SOQL literal for a DataFusion literal, when SOQL can say the same value.
+fn literal(expr: &Expr) -> Option<Literal> {
+    let Expr::Literal(value, _) = expr else {
+        return None;
+    };
+    use ScalarValue::*;
+    Some(match value {
+        v if v.is_null() => Literal::null(),
+        Boolean(Some(b)) => Literal::boolean(*b),
+        Utf8(Some(s)) | LargeUtf8(Some(s)) | Utf8View(Some(s)) => Literal::string(s.as_str()),
+        Int8(Some(v)) => Literal::integer((*v).into()),
+        Int16(Some(v)) => Literal::integer((*v).into()),
+        Int32(Some(v)) => Literal::integer((*v).into()),
+        Int64(Some(v)) => Literal::integer(*v),
+        UInt8(Some(v)) => Literal::integer((*v).into()),
+        UInt16(Some(v)) => Literal::integer((*v).into()),
+        UInt32(Some(v)) => Literal::integer((*v).into()),
+        UInt64(Some(v)) => Literal::integer(i64::try_from(*v).ok()?),
+        Float32(Some(v)) => Literal::decimal((*v).into())?,
+        Float64(Some(v)) => Literal::decimal(*v)?,
+        Decimal128(Some(v), _, scale) => {
+            Literal::Number(soql::Number::parse(&decimal_text(*v, *scale))?)
+        }
+        Date32(Some(days)) => Literal::date(NaiveDate::from_epoch_days(*days)?),
+        Date64(Some(ms)) => {
+            Literal::date(DateTime::<Utc>::from_timestamp_millis(*ms)?.date_naive())
+        }
+        TimestampSecond(Some(v), _) => Literal::datetime(DateTime::from_timestamp(*v, 0)?),
+        TimestampMillisecond(Some(v), _) => Literal::datetime(DateTime::from_timestamp_millis(*v)?),
+        // Salesforce keeps milliseconds: a finer literal cannot be written in SOQL without
+        // changing which rows `<=`/`>=` keep.
+        TimestampMicrosecond(Some(v), _) if v % 1_000 == 0 => {
+            Literal::datetime(DateTime::from_timestamp_micros(*v)?)
+        }
+        TimestampNanosecond(Some(v), _) if v % 1_000_000 == 0 => {
+            Literal::datetime(DateTime::from_timestamp_nanos(*v))
+        }
+        _ => return None,
+    })
+}
+
+fn decimal_text(value: i128, scale: i8) -> String {
+    if scale <= 0 {
+        let factor = 10i128.checked_pow(u32::from(scale.unsigned_abs()));
+        return match factor.and_then(|f| value.checked_mul(f)) {
+            Some(v) => v.to_string(),
+            None => format!("{value}e{}", scale.unsigned_abs()),
+        };
+    }
+    let scale = usize::from(scale.unsigned_abs());
+    let digits = value.unsigned_abs().to_string();
+    let digits = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = digits.split_at(digits.len() - scale);
+    format!("{}{int}.{frac}", if value < 0 { "-" } else { "" })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::datatypes::{Field, TimeUnit};
+    use datafusion::logical_expr::{col, ident, lit};
+    use datafusion::prelude::Expr;
+
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            Field::new("Id", DataType::Utf8, false),
+            Field::new("Name", DataType::Utf8, true),
+            Field::new("Industry", DataType::Utf8, true),
+            Field::new("AnnualRevenue", DataType::Decimal128(18, 2), true),
+            Field::new("NumberOfEmployees", DataType::Int32, true),
+            Field::new("IsDeleted", DataType::Boolean, false),
+            Field::new("CloseDate", DataType::Date32, true),
+            Field::new(
+                "CreatedDate",
+                DataType::Timestamp(TimeUnit::Millisecond, Some(Arc::from("+00:00"))),
+                true,
+            ),
+            Field::new("Description", DataType::Utf8, true),
+        ])
+    }
+
+    /// The printed SOQL and whether it is exact, or `None`.
+    fn pushed(expr: Expr) -> Option<(String, bool)> {
+        let schema = schema();
+        let filterable = |name: &str| name != "Description";
+        let fields = FilterFields::new(&schema, &filterable);
+        to_soql(&expr, &fields).map(|p| (p.condition.to_string(), p.exact))
+    }
+
+    fn exact(soql: &str) -> Option<(String, bool)> {
+        Some((soql.to_owned(), true))
+    }
+
+    fn inexact(soql: &str) -> Option<(String, bool)> {
+        Some((soql.to_owned(), false))
+    }
+
+    fn date(text: &str) -> Expr {
+        let d: NaiveDate = text.parse().expect("test date");
+        lit(ScalarValue::Date32(Some(d.to_epoch_days())))
+    }
+
+    fn decimal(v: i128) -> Expr {
+        lit(ScalarValue::Decimal128(Some(v), 18, 2))
+    }
+
+    #[test]
+    fn text_equality_is_inexact_because_soql_ignores_case() {
+        assert_eq!(
+            pushed(ident("Industry").eq(lit("Energy"))),
+            inexact("Industry = 'Energy'")
+        );
+        assert_eq!(
+            pushed(lit("Energy").eq(ident("Industry"))),
+            inexact("Industry = 'Energy'")
+        );
+        assert_eq!(
+            pushed(ident("Industry").in_list(vec![lit("Energy"), lit("Retail")], false)),
+            inexact("Industry IN ('Energy', 'Retail')")
+        );
+    }
+
+    #[test]
+    fn text_tests_that_ignoring_case_would_narrow_are_not_pushed() {
+        assert_eq!(pushed(ident("Name").not_eq(lit("Acme"))), None);
+        assert_eq!(pushed(ident("Name").lt(lit("M"))), None);
+        assert_eq!(pushed(ident("Name").in_list(vec![lit("a")], true)), None);
+        assert_eq!(pushed(ident("Name").not_like(lit("A%"))), None);
+        assert_eq!(
+            pushed(Expr::Not(Box::new(ident("Name").eq(lit("A"))))),
+            None
+        );
+    }
+
+    #[test]
+    fn numbers_dates_and_datetimes_are_exact() {
+        assert_eq!(
+            pushed(ident("AnnualRevenue").gt(decimal(100_000_050))),
+            exact("AnnualRevenue > 1000000.50")
+        );
+        assert_eq!(
+            pushed(ident("NumberOfEmployees").lt_eq(lit(500i32))),
+            exact("NumberOfEmployees <= 500")
+        );
+        assert_eq!(
+            pushed(lit(500i32).lt(ident("NumberOfEmployees"))),
+            exact("NumberOfEmployees > 500")
+        );
+        assert_eq!(
+            pushed(ident("CloseDate").gt_eq(date("2024-01-31"))),
+            exact("CloseDate >= 2024-01-31")
+        );
+        let ts = lit(ScalarValue::TimestampMillisecond(
+            Some(1_704_067_200_000),
+            Some(Arc::from("+00:00")),
+        ));
+        assert_eq!(
+            pushed(ident("CreatedDate").lt(ts)),
+            exact("CreatedDate < 2024-01-01T00:00:00Z")
+        );
+        let fine = lit(ScalarValue::TimestampNanosecond(
+            Some(1_704_067_200_000_000_001),
+            None,
+        ));
+        assert_eq!(pushed(ident("CreatedDate").lt(fine)), None);
+    }
+
+    #[test]
+    fn not_equal_and_not_in_exclude_nulls_as_sql_does() {
+        assert_eq!(
+            pushed(ident("NumberOfEmployees").not_eq(lit(5i32))),
+            exact("NumberOfEmployees != 5 AND NumberOfEmployees != NULL")
+        );
+        assert_eq!(
+            pushed(ident("NumberOfEmployees").in_list(vec![lit(1i32), lit(2i32)], true)),
+            exact("NumberOfEmployees NOT IN (1, 2) AND NumberOfEmployees != NULL")
+        );
+    }
+
+    #[test]
+    fn null_tests_booleans_and_between() {
+        assert_eq!(
+            pushed(ident("Industry").is_null()),
+            exact("Industry = NULL")
+        );
+        assert_eq!(
+            pushed(ident("Industry").is_not_null()),
+            exact("Industry != NULL")
+        );
+        assert_eq!(pushed(ident("IsDeleted")), exact("IsDeleted = TRUE"));
+        assert_eq!(
+            pushed(Expr::Not(Box::new(ident("IsDeleted")))),
+            exact("IsDeleted = FALSE")
+        );
+        assert_eq!(
+            pushed(ident("IsDeleted").not_eq(lit(true))),
+            exact("IsDeleted = FALSE")
+        );
+        assert_eq!(
+            pushed(ident("CloseDate").between(date("2024-01-01"), date("2024-03-31"))),
+            exact("CloseDate >= 2024-01-01 AND CloseDate <= 2024-03-31")
+        );
+    }
+
+    #[test]
+    fn and_or_not_keep_their_structure() {
+        assert_eq!(
+            pushed(
+                ident("NumberOfEmployees")
+                    .gt(lit(5i32))
+                    .or(ident("IsDeleted"))
+            ),
+            exact("NumberOfEmployees > 5 OR IsDeleted = TRUE")
+        );
+        assert_eq!(
+            pushed(
+                ident("Industry")
+                    .eq(lit("Energy"))
+                    .and(ident("NumberOfEmployees").gt(lit(5i32)))
+            ),
+            inexact("Industry = 'Energy' AND NumberOfEmployees > 5")
+        );
+        assert_eq!(
+            pushed(Expr::Not(Box::new(
+                ident("NumberOfEmployees").gt(lit(5i32))
+            ))),
+            inexact("NOT (NumberOfEmployees > 5)")
+        );
+        // One untranslatable side of an AND is dropped, which keeps more rows: inexact.
+        assert_eq!(
+            pushed(
+                ident("NumberOfEmployees")
+                    .gt(lit(5i32))
+                    .and(ident("Name").lt(lit("M")))
+            ),
+            inexact("NumberOfEmployees > 5")
+        );
+        // ..but an OR needs both sides.
+        assert_eq!(
+            pushed(
+                ident("NumberOfEmployees")
+                    .gt(lit(5i32))
+                    .or(ident("Name").lt(lit("M")))
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn like_patterns_keep_wildcards_and_escapes() {
+        assert_eq!(
+            pushed(ident("Name").like(lit("Acme%"))),
+            inexact("Name LIKE 'Acme%'")
+        );
+        assert_eq!(
+            pushed(ident("Name").ilike(lit("a_c%"))),
+            inexact("Name LIKE 'a_c%'")
+        );
+        assert_eq!(
+            pushed(ident("Name").like(lit(r"50\%\a"))),
+            inexact(r"Name LIKE '50\%a'")
+        );
+    }
+
+    #[test]
+    fn what_soql_cannot_say_is_not_pushed() {
+        assert_eq!(pushed(ident("Name").eq(ident("Industry"))), None);
+        assert_eq!(
+            pushed(ident("Description").eq(lit("x"))),
+            None,
+            "not filterable"
+        );
+        assert_eq!(pushed(ident("Nope").eq(lit(1))), None);
+        assert_eq!(
+            pushed((ident("NumberOfEmployees") + lit(1i32)).gt(lit(5i32))),
+            None
+        );
+        assert_eq!(pushed(ident("NumberOfEmployees").gt(lit(f64::NAN))), None);
+        assert_eq!(pushed(col("x").eq(lit(ScalarValue::Int32(None)))), None);
+    }
+
+    #[test]
+    fn string_values_cannot_change_the_soql_structure() {
+        let attack = "x' OR Name != '";
+        let (soql, _) = pushed(ident("Name").eq(lit(attack))).expect("pushed");
+        assert_eq!(soql, r"Name = 'x\' OR Name != \''");
+        let parsed = soql::parse_where(&soql).expect("printed SOQL parses");
+        match parsed {
+            Soql::Compare(c) => assert_eq!(c.value, Literal::string(attack)),
+            other => panic!("structure changed: {other:?}"),
+        }
+        let (soql, _) = pushed(ident("Name").like(lit("%\\' OR Name LIKE '%"))).expect("pushed");
+        assert!(
+            matches!(soql::parse_where(&soql), Ok(Soql::Compare(_))),
+            "{soql}"
+        );
+    }
+}
