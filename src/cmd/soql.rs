@@ -117,7 +117,9 @@ mod tests {
         let err = soql::parse("SELECT Id FRM Account").err();
         assert_eq!(
             err.map(|e| org_style(&e)).as_deref(),
-            Some("MALFORMED_QUERY\nSELECT Id FRM Account\n          ^\nERROR at Row:1:Column:11\nunexpected token: 'FRM'")
+            Some(
+                "MALFORMED_QUERY\nSELECT Id FRM Account\n          ^\nERROR at Row:1:Column:11\nunexpected token: 'FRM'"
+            )
         );
     }
 }
