@@ -14,6 +14,7 @@ pub struct Profile {
     api_enabled: bool,
     objects: Option<BTreeSet<String>>,
     hidden_fields: BTreeSet<(String, String)>,
+    ip_restricted: bool,
 }
 
 impl Profile {
@@ -29,6 +30,7 @@ impl Profile {
             api_enabled: true,
             objects: None,
             hidden_fields: BTreeSet::new(),
+            ip_restricted: false,
         }
     }
 
@@ -58,6 +60,18 @@ impl Profile {
     pub fn without_api_access(mut self) -> Self {
         self.api_enabled = false;
         self
+    }
+
+    /// Login IP ranges that exclude the caller: token requests answer `invalid_grant` /
+    /// `ip restricted`, SOAP `login()` answers `LOGIN_MUST_USE_SECURITY_TOKEN`.
+    pub fn ip_restricted(mut self) -> Self {
+        self.ip_restricted = true;
+        self
+    }
+
+    /// Whether the caller's IP is outside the profile's login IP ranges.
+    pub fn is_ip_restricted(&self) -> bool {
+        self.ip_restricted
     }
 
     /// The profile's name.
@@ -96,7 +110,8 @@ pub(crate) struct UserAccount {
 pub(crate) struct ClientApp {
     pub client_id: String,
     pub client_secret: String,
-    pub run_as: usize,
+    /// `None`: client credentials flow without a Run As user.
+    pub run_as: Option<usize>,
 }
 
 /// A live access token.
@@ -115,6 +130,8 @@ pub(crate) struct AuthState {
     pub refresh_tokens: HashMap<String, usize>,
     pub ttl: Duration,
     pub soap_login_enabled: bool,
+    /// The org answers as `login.salesforce.com` rather than as a My Domain.
+    pub login_host: bool,
     counter: u64,
     org_id: String,
 }
@@ -133,6 +150,7 @@ impl AuthState {
             refresh_tokens: HashMap::new(),
             ttl,
             soap_login_enabled: true,
+            login_host: false,
             counter: 0,
             org_id,
         }

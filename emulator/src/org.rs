@@ -47,12 +47,13 @@ pub struct EmulatedOrgBuilder {
     client_secret: String,
     username: String,
     password: String,
-    extra_apps: Vec<(String, String, Profile)>,
+    extra_apps: Vec<(String, String, Option<Profile>)>,
     extra_users: Vec<(String, String, Profile)>,
     token_ttl: Duration,
     daily_api_limit: u64,
     soap_login_enabled: bool,
     polls_in_progress: u32,
+    login_host: bool,
     bind: SocketAddr,
     #[cfg(feature = "tls")]
     tls_bind: Option<SocketAddr>,
@@ -74,6 +75,7 @@ impl Default for EmulatedOrgBuilder {
             daily_api_limit: 100_000,
             soap_login_enabled: true,
             polls_in_progress: 1,
+            login_host: false,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             #[cfg(feature = "tls")]
             tls_bind: None,
@@ -127,7 +129,26 @@ impl EmulatedOrgBuilder {
         secret: impl Into<String>,
         profile: Profile,
     ) -> Self {
-        self.extra_apps.push((id.into(), secret.into(), profile));
+        self.extra_apps
+            .push((id.into(), secret.into(), Some(profile)));
+        self
+    }
+
+    /// Adds a connected app with the client credentials flow but no Run As user: its token
+    /// requests answer `invalid_grant` / `no client credentials user enabled`.
+    pub fn client_app_without_run_as_user(
+        mut self,
+        id: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.extra_apps.push((id.into(), secret.into(), None));
+        self
+    }
+
+    /// Makes the base URL answer like `login.salesforce.com` instead of a My Domain: the
+    /// client credentials grant is refused with `request not supported on this domain`.
+    pub fn login_host(mut self, yes: bool) -> Self {
+        self.login_host = yes;
         self
     }
 
@@ -194,19 +215,21 @@ impl EmulatedOrgBuilder {
         let mut apps = vec![ClientApp {
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
-            run_as: 0,
+            run_as: Some(0),
         }];
         for (n, (id, secret, profile)) in self.extra_apps.iter().enumerate() {
             apps.push(ClientApp {
                 client_id: id.clone(),
                 client_secret: secret.clone(),
-                run_as: users.len(),
+                run_as: profile.as_ref().map(|_| users.len()),
             });
-            users.push(UserAccount {
-                username: format!("integration{}@acme-solar.example", n + 1),
-                password: String::new(),
-                profile: profile.clone(),
-            });
+            if let Some(profile) = profile {
+                users.push(UserAccount {
+                    username: format!("integration{}@acme-solar.example", n + 1),
+                    password: String::new(),
+                    profile: profile.clone(),
+                });
+            }
         }
         for (username, password, profile) in &self.extra_users {
             users.push(UserAccount {
@@ -218,6 +241,7 @@ impl EmulatedOrgBuilder {
         let usernames = users.iter().map(|u| u.username.clone()).collect();
         let mut auth = AuthState::new(users, apps, self.token_ttl, ORG_ID.into());
         auth.soap_login_enabled = self.soap_login_enabled;
+        auth.login_host = self.login_host;
         let state = Arc::new(OrgState {
             page_rows: self.page_rows,
             daily_limit: self.daily_api_limit,

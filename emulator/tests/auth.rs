@@ -295,3 +295,67 @@ async fn profiles_hide_objects_and_fields_and_can_deny_the_api() {
         (403, "API_CURRENTLY_DISABLED")
     );
 }
+
+#[tokio::test]
+async fn apps_without_run_as_users_ip_restrictions_and_login_hosts_are_refused() {
+    let org = EmulatedOrg::builder()
+        .rows(5)
+        .client_app_without_run_as_user("no-user", "s1")
+        .client_app("ip-app", "s2", Profile::new("Remote").ip_restricted())
+        .user(
+            "remote@example.com",
+            "pw",
+            Profile::new("Remote").ip_restricted(),
+        )
+        .start()
+        .await
+        .expect("org");
+    let form = |id, secret| {
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ]
+    };
+    let (status, body) = token_request(&org, &form("no-user", "s1")).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(
+        body["error_description"],
+        "no client credentials user enabled"
+    );
+    let (status, body) = token_request(&org, &form("ip-app", "s2")).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error_description"], "ip restricted");
+    let resp = http()
+        .post(format!("{}/services/Soap/u/59.0", org.base_url()))
+        .header("Content-Type", "text/xml")
+        .body(r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com"><soapenv:Body><urn:login><urn:username>remote@example.com</urn:username><urn:password>pw</urn:password></urn:login></soapenv:Body></soapenv:Envelope>"#)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 500);
+    assert!(
+        resp.text()
+            .await
+            .expect("body")
+            .contains("sf:LOGIN_MUST_USE_SECURITY_TOKEN")
+    );
+
+    let login_host = EmulatedOrg::builder()
+        .rows(5)
+        .login_host(true)
+        .start()
+        .await
+        .expect("org");
+    let (status, body) = token_request(
+        &login_host,
+        &form(login_host.client_id(), login_host.client_secret()),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error_description"],
+        "request not supported on this domain"
+    );
+}

@@ -322,7 +322,12 @@ async fn answer(app: &App, api: Api, path: &str, req: Request<Body>, next: Next)
             }
         }
     }
-    if !counted(path) {
+    // Calls without a live session are refused before they count, as in a real org.
+    let (parts, body) = req.into_parts();
+    let authenticated =
+        bearer(&parts).is_some_and(|t| app.state.auth.lock().session_user(t).is_some());
+    let req = Request::from_parts(parts, body);
+    if !counted(path) || !authenticated {
         return next.run(req).await;
     }
     if !spend_api_call(&app.state) {

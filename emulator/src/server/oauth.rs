@@ -93,7 +93,7 @@ pub(crate) async fn token(
     };
     let user = match grant {
         "client_credentials" => {
-            if generic_login_host(&headers) {
+            if generic_login_host(&headers) || auth.login_host {
                 return oauth_error("invalid_grant", "request not supported on this domain");
             }
             let Some(i) = app_index else {
@@ -102,7 +102,12 @@ pub(crate) async fn token(
             if !secret_ok(&auth, i) {
                 return oauth_error("invalid_client", "invalid client credentials");
             }
-            auth.apps[i].run_as
+            match auth.apps[i].run_as {
+                Some(user) => user,
+                None => {
+                    return oauth_error("invalid_grant", "no client credentials user enabled");
+                }
+            }
         }
         "password" => {
             let Some(i) = app_index else {
@@ -133,6 +138,9 @@ pub(crate) async fn token(
         }
         _ => return oauth_error("unsupported_grant_type", "grant type not supported"),
     };
+    if auth.users[user].profile.is_ip_restricted() {
+        return oauth_error("invalid_grant", "ip restricted");
+    }
     let token = auth.open_session(user);
     drop(auth);
     json_ok(&token_body(&app, &token, user))

@@ -184,6 +184,13 @@ fn login(app: &App, version: u32, version_text: &str, request: &SoapRequest) -> 
             "LoginFault",
         );
     };
+    if auth.users[user].profile.is_ip_restricted() {
+        return fault(
+            "LOGIN_MUST_USE_SECURITY_TOKEN",
+            "Invalid username, password, security token; or user locked out. Are you at a new location? When accessing Salesforce--either via a desktop client or the API--from outside of your company's trusted networks, you must add a security token to your password to log in.",
+            "LoginFault",
+        );
+    }
     if !auth.users[user].profile.api_enabled() {
         return fault(
             "API_CURRENTLY_DISABLED",
