@@ -26,7 +26,16 @@ async function main() {
   check("describe Account", desc.name === "Account" && desc.fields.length > 20, desc.fields.length);
 
   const soql = "SELECT Id, Name, Industry FROM Account";
-  const all = await conn.query(soql).autoFetch(true).maxFetch(1000000).execute();
+  // A small batch size (Sforce-Query-Options) makes the org page the result.
+  let page = await conn.query(soql, { headers: { "Sforce-Query-Options": "batchSize=200" } });
+  const all = [...page.records];
+  let pages = 1;
+  while (!page.done) {
+    page = await conn.queryMore(page.nextRecordsUrl);
+    all.push(...page.records);
+    pages++;
+  }
+  check("REST query pages with queryMore", pages > 1 && all.length === page.totalSize, `${pages} pages, ${all.length} of ${page.totalSize}`);
   const ids = new Set(all.map((r) => r.Id));
   check("paged REST query returns unique rows", all.length > 0 && ids.size === all.length, `${all.length} rows, ${ids.size} ids`);
 
