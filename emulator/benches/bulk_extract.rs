@@ -21,6 +21,13 @@ fn mb(bytes: usize) -> f64 {
     bytes as f64 / 1_000_000.0
 }
 
+/// Makes the Account table (rows are generated on first use), leaving it as it was.
+fn make_account_rows(org: &EmulatedOrg) -> Result<(), Box<dyn std::error::Error>> {
+    let probe = org.create("Account", &[("Name", "bench probe".into())])?;
+    org.hard_delete("Account", &probe)?;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows: usize = std::env::var("SFDF_BENCH_ROWS")
@@ -37,8 +44,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let token = org.access_token();
 
     let t = Instant::now();
-    let generated = org.records("User")?.len();
-    let _ = generated;
+    make_account_rows(&org)?;
+    let made = t.elapsed();
+    let t = Instant::now();
     let describe: Json = client
         .get(format!(
             "{base}/services/data/{V}/sobjects/Account/describe"
@@ -82,7 +90,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let ready = t.elapsed();
     println!(
-        "bulk_extract: {rows} Account rows x {} columns; rows made + query + CSV rendered once in {:.2} s",
+        "bulk_extract: {rows} Account rows made in {:.2} s; job over {} columns (query + CSV rendered once) complete in {:.2} s",
+        made.as_secs_f64(),
         fields.len(),
         ready.as_secs_f64()
     );

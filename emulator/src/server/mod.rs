@@ -347,7 +347,7 @@ async fn answer(app: &App, api: Api, path: &str, req: Request<Body>, next: Next)
 pub(crate) async fn deliver(
     state: &OrgState,
     status: StatusCode,
-    headers: axum::http::HeaderMap,
+    mut headers: axum::http::HeaderMap,
     chunks: Vec<bytes::Bytes>,
 ) -> Response {
     let (delay, cut) = {
@@ -377,9 +377,15 @@ pub(crate) async fn deliver(
             Body::from_stream(futures::StreamExt::chain(futures::stream::iter(kept), cut))
         }
         None if chunks.len() == 1 => Body::from(chunks.into_iter().next().unwrap_or_default()),
-        None => Body::from_stream(futures::stream::iter(
-            chunks.into_iter().map(Ok::<_, std::io::Error>),
-        )),
+        None => {
+            // A known length keeps hyper off chunked encoding: header and rows go out as two
+            // zero-copy slices of the job's buffer.
+            let length: usize = chunks.iter().map(bytes::Bytes::len).sum();
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+            Body::from_stream(futures::stream::iter(
+                chunks.into_iter().map(Ok::<_, std::io::Error>),
+            ))
+        }
     };
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
