@@ -25,6 +25,7 @@ pub(crate) struct FaultState {
     pub fail_next_job: Option<Option<String>>,
     pub slow_pages: Duration,
     pub cut_next_body: Option<usize>,
+    pub nul_bytes_next_page: bool,
 }
 
 /// Fault controls of a running org (also reachable over HTTP under `/__emulator/faults`).
@@ -74,6 +75,12 @@ impl Faults {
     /// then drops the connection.
     pub fn cut_next_body(&self, after_bytes: usize) {
         self.state.faults.lock().cut_next_body = Some(after_bytes);
+    }
+
+    /// The next Bulk result page carries a NUL byte (`\0`) inside the first value of every row,
+    /// as corrupted org data sometimes does; clients are expected to strip NULs before parsing.
+    pub fn nul_bytes_in_next_page(&self) {
+        self.state.faults.lock().nul_bytes_next_page = true;
     }
 
     /// Turns SOAP `login()` on or off for the whole org (new orgs ship with it off).

@@ -232,3 +232,53 @@ async fn get_updated_and_get_deleted_report_recent_changes() {
     let body: Json = resp.json().await.expect("json");
     assert_eq!(error_code(&body), "INVALID_REPLICATION_DATE");
 }
+
+#[tokio::test]
+async fn base64_fields_are_urls_that_serve_the_blob() {
+    let org = org().await;
+    let token = token(&org).await;
+    let (_, body) = query(
+        &org,
+        &token,
+        "SELECT Id, Document__c FROM Invoice__c WHERE Document__c != null LIMIT 1",
+    )
+    .await;
+    let url = body["records"][0]["Document__c"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let resp = crate::common::get(&org, &token, &url).await;
+    assert_eq!(resp.status(), 200);
+    let bytes = resp.bytes().await.expect("body");
+    assert!(bytes.starts_with(b"%PDF-1.4"));
+}
+
+#[tokio::test]
+async fn identity_and_userinfo_describe_the_token_user() {
+    let org = org().await;
+    let token = token(&org).await;
+    let (status, me) = get_json(&org, &token, "/services/oauth2/userinfo").await;
+    assert_eq!(status, 200);
+    assert_eq!(me["user_id"], org.user_id());
+    assert_eq!(me["organization_id"], org.org_id());
+    let (status, id) = get_json(
+        &org,
+        &token,
+        &format!("/id/{}/{}", org.org_id(), org.user_id()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(id["username"], org.username());
+    let fixture = fixture_json("oauth/identity.post-winter19.swiftly.json");
+    for key in [
+        "id",
+        "user_id",
+        "organization_id",
+        "username",
+        "display_name",
+        "urls",
+        "active",
+    ] {
+        assert!(fixture.get(key).is_some() && id.get(key).is_some(), "{key}");
+    }
+}

@@ -178,3 +178,36 @@ async fn the_admin_endpoint_drives_faults_and_shows_the_log() {
     org.clear_requests();
     assert!(org.requests().is_empty());
 }
+
+#[tokio::test]
+async fn nul_bytes_in_the_next_bulk_page_strip_to_the_clean_csv() {
+    let org = org().await;
+    let token = token(&org).await;
+    let resp = http()
+        .post(format!("{}/services/data/{V}/jobs/query", org.base_url()))
+        .bearer_auth(&token)
+        .json(&json!({"operation": "query", "query": "SELECT Id, Name FROM Account"}))
+        .send()
+        .await
+        .expect("request");
+    let job: Json = resp.json().await.expect("json");
+    let id = job["id"].as_str().expect("id").to_owned();
+    let url = format!("/services/data/{V}/jobs/query/{id}/results");
+    for _ in 0..100 {
+        let (_, info) =
+            get_json(&org, &token, &format!("/services/data/{V}/jobs/query/{id}")).await;
+        if info["state"] == "JobComplete" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let clean = get(&org, &token, &url).await.bytes().await.expect("body");
+    assert!(!clean.contains(&0));
+    org.faults().nul_bytes_in_next_page();
+    let dirty = get(&org, &token, &url).await.bytes().await.expect("body");
+    assert!(dirty.contains(&0));
+    let stripped: Vec<u8> = dirty.iter().copied().filter(|&b| b != 0).collect();
+    assert_eq!(stripped, clean.to_vec());
+    let again = get(&org, &token, &url).await.bytes().await.expect("body");
+    assert_eq!(again, clean, "only the next page");
+}

@@ -26,6 +26,10 @@ pub(crate) fn routes() -> Router<App> {
         )
         .route("/__emulator/faults/slow-pages", post(slow_pages))
         .route("/__emulator/faults/cut-next-body", post(cut_next_body))
+        .route(
+            "/__emulator/faults/nul-bytes-next-page",
+            post(nul_bytes_next_page),
+        )
         .route("/__emulator/soap-login", post(soap_login))
         .route("/__emulator/requests", get(requests).delete(clear_requests))
         .route("/__emulator/recycle-bin/empty", post(empty_recycle_bin))
@@ -113,6 +117,11 @@ async fn cut_next_body(State(app): State<App>, body: Bytes) -> Response {
         }
         Err(r) => r,
     }
+}
+
+async fn nul_bytes_next_page(State(app): State<App>) -> Response {
+    app.state.faults.lock().nul_bytes_next_page = true;
+    StatusCode::NO_CONTENT.into_response()
 }
 
 #[derive(Deserialize)]

@@ -477,6 +477,27 @@ fn wants_gzip(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
 }
 
+/// Rows `[start, end)` with a NUL byte after the opening quote of each row's first value.
+fn nul_bytes_inside_rows(result: &CsvResult, start: usize, end: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in start..end {
+        let row = result.slice(r, r + 1);
+        out.extend_from_slice(&row[..1]);
+        out.push(0);
+        out.extend_from_slice(&row[1..]);
+    }
+    out
+}
+
+fn gzip_or_plain(headers: &HeaderMap, header: &[u8], rows: &[u8], out: &mut HeaderMap) -> Vec<u8> {
+    if wants_gzip(headers) {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        gzip(&[header, rows]).to_vec()
+    } else {
+        [header, rows].concat()
+    }
+}
+
 fn completed(job: &Job) -> Result<Arc<CsvResult>, Response> {
     match &*job.outcome.lock() {
         _ if job.aborted.lock().is_some() => Err(sf_error(
@@ -547,7 +568,13 @@ pub(crate) async fn results(
         resp_headers.insert("Sforce-Locator", v);
     }
     resp_headers.insert("Sforce-NumberOfRecords", HeaderValue::from(end - start));
-    let chunks = if wants_gzip(&headers) {
+    let with_nuls = std::mem::take(&mut app.state.faults.lock().nul_bytes_next_page);
+    let rows = if with_nuls {
+        Bytes::from(nul_bytes_inside_rows(&result, start, end))
+    } else {
+        result.slice(start, end)
+    };
+    let chunks = if wants_gzip(&headers) && !with_nuls {
         resp_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         let cached = job.gzip_pages.lock().get(&(start, end)).cloned();
         let body = match cached {
@@ -562,8 +589,15 @@ pub(crate) async fn results(
             }
         };
         vec![body]
+    } else if with_nuls {
+        vec![Bytes::from(gzip_or_plain(
+            &headers,
+            &result.header,
+            &rows,
+            &mut resp_headers,
+        ))]
     } else {
-        vec![result.header.clone(), result.slice(start, end)]
+        vec![result.header.clone(), rows]
     };
     deliver(&app.state, StatusCode::OK, resp_headers, chunks).await
 }

@@ -80,6 +80,7 @@ pub(crate) fn router(state: Arc<OrgState>, base_url: String) -> Router {
             get(rest::retrieve).patch(rest::update).delete(rest::delete),
         )
         .route("/sobjects/{object}/{id}/undelete", post(rest::undelete))
+        .route("/sobjects/{object}/{id}/{field}", get(rest::blob))
         .route("/query", get(query::query))
         .route("/query/", get(query::query))
         .route("/queryAll", get(query::query_all))

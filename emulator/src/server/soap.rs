@@ -229,8 +229,29 @@ fn login(app: &App, version: u32, version_text: &str, request: &SoapRequest) -> 
 
 fn value_text(table: &Table, row: &Row, field: usize) -> Option<String> {
     match table.def.fields[field].ty {
-        FieldType::Address | FieldType::Location => None,
-        _ => row[field].to_text(),
+        FieldType::Address | FieldType::Location => {
+            // Compound values are complex elements built from their parts.
+            let json = super::render::field_json(&table.def, row, field, "");
+            let map = json.as_object()?;
+            let mut out = String::new();
+            for (key, value) in map {
+                match value {
+                    serde_json::Value::Null => {
+                        let _ = write!(out, "<{key} xsi:nil=\"true\"/>");
+                    }
+                    serde_json::Value::String(s) => {
+                        let _ = write!(out, "<{key}>{}</{key}>", escape(s.as_str()));
+                    }
+                    other => {
+                        let _ = write!(out, "<{key}>{other}</{key}>");
+                    }
+                }
+            }
+            Some(out)
+        }
+        _ => row[field]
+            .to_text()
+            .map(|v| escape(v.as_str()).into_owned()),
     }
 }
 
@@ -246,9 +267,14 @@ fn write_column(
     let (_, field) = column.steps[depth];
     let name = column.names[depth];
     if depth + 1 == column.steps.len() {
+        let compound = match table.def.fields[field].ty {
+            FieldType::Address => " xsi:type=\"address\"",
+            FieldType::Location => " xsi:type=\"location\"",
+            _ => "",
+        };
         match value_text(table, row, field) {
             Some(v) => {
-                let _ = write!(out, "<sf:{name}>{}</sf:{name}>", escape(v.as_str()));
+                let _ = write!(out, "<sf:{name}{compound}>{v}</sf:{name}>");
             }
             None => {
                 let _ = write!(out, "<sf:{name} xsi:nil=\"true\"/>");
