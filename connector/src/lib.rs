@@ -29,6 +29,7 @@ mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod provider;
 pub mod schema;
 mod session;
 

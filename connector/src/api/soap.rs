@@ -59,7 +59,9 @@ pub(crate) fn parse_tree(body: &[u8]) -> Result<Node, String> {
                 parent.children.push(node);
             }
             Event::Text(t) => {
-                let s = t.xml_content().map_err(|e| e.to_string())?;
+                // Not `xml_content()`: its end-of-line normalization would turn a value's
+                // CRLF into LF, and Salesforce text keeps CRLF (REST and Bulk show it).
+                let s = t.decode().map_err(|e| e.to_string())?;
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(&s);
                 }

@@ -508,3 +508,22 @@ mod tests {
         assert_eq!(parse_time_millis("noon"), None);
     }
 }
+
+#[cfg(test)]
+mod crlf_tests {
+    use super::*;
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::{Field, Schema};
+
+    #[test]
+    fn crlf_inside_quotes_is_kept() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("Id", DataType::Utf8, true),
+            Field::new("Name", DataType::Utf8, true),
+        ]));
+        let mut d = BulkCsvDecoder::new("t", schema, CsvFormat::default(), 10, 0);
+        let mut out = d.push(b"Id,Name\n\"1\",\"a\r\nb\"\n").unwrap();
+        out.extend(d.finish().unwrap());
+        assert_eq!(out[0].column(1).as_string::<i32>().value(0), "a\r\nb");
+    }
+}
