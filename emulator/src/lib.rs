@@ -31,6 +31,6 @@ pub use error::{Error, Result};
 pub use faults::{Failure, Faults};
 pub use log::{Api, LoggedRequest};
 pub use model::value::Value;
-pub use org::{EmulatedOrg, EmulatedOrgBuilder, SObject};
+pub use org::{EmulatedOrg, EmulatedOrgBuilder, ResultPagesShape, SObject};
 
 pub(crate) use org::OrgState;

@@ -33,8 +33,21 @@ pub(crate) struct OrgState {
     pub auth: Mutex<AuthState>,
     pub faults: Mutex<FaultState>,
     pub log: Mutex<Vec<LoggedRequest>>,
+    pub result_pages_shape: ResultPagesShape,
     pub bulk: server::bulk::JobStore,
     pub cursors: server::cursor::CursorStore,
+}
+
+/// Which of the two `resultPages` (Bulk 2.0, v58.0+) body shapes the org answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ResultPagesShape {
+    /// What clients tested against real orgs parse: `resultChunks[].resultLink`, links relative
+    /// to `/services/data/vXX.X`, `nextRecordsUrl` null at the end (the default).
+    #[default]
+    Observed,
+    /// Salesforce's documentation example: `resultPages[].resultUrl` (full paths),
+    /// `nextRecordsUrl`, `done`.
+    Documented,
 }
 
 /// Settings of an emulated org; [`EmulatedOrgBuilder::start`] serves it.
@@ -54,6 +67,7 @@ pub struct EmulatedOrgBuilder {
     soap_login_enabled: bool,
     polls_in_progress: u32,
     login_host: bool,
+    result_pages_shape: ResultPagesShape,
     bind: SocketAddr,
     #[cfg(feature = "tls")]
     tls_bind: Option<SocketAddr>,
@@ -76,6 +90,7 @@ impl Default for EmulatedOrgBuilder {
             soap_login_enabled: true,
             polls_in_progress: 1,
             login_host: false,
+            result_pages_shape: ResultPagesShape::Observed,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             #[cfg(feature = "tls")]
             tls_bind: None,
@@ -189,6 +204,12 @@ impl EmulatedOrgBuilder {
         self
     }
 
+    /// The body shape of Bulk `resultPages` (default [`ResultPagesShape::Observed`]).
+    pub fn result_pages_shape(mut self, shape: ResultPagesShape) -> Self {
+        self.result_pages_shape = shape;
+        self
+    }
+
     /// The plain-HTTP listen address (default `127.0.0.1:0`, a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
@@ -247,6 +268,7 @@ impl EmulatedOrgBuilder {
             daily_limit: self.daily_api_limit,
             api_used: AtomicU64::new(0),
             polls_in_progress: self.polls_in_progress,
+            result_pages_shape: self.result_pages_shape,
             data: RwLock::new(OrgData::new(self.rows, self.seed, usernames)),
             auth: Mutex::new(auth),
             faults: Mutex::new(FaultState::default()),

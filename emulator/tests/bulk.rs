@@ -386,3 +386,43 @@ async fn an_in_progress_job_can_be_aborted_and_then_deleted() {
         .expect("request");
     assert_eq!(resp.status(), 204);
 }
+
+#[tokio::test]
+async fn result_pages_can_answer_the_documented_shape() {
+    let org = EmulatedOrg::builder()
+        .rows(30)
+        .page_rows(10)
+        .bulk_polls_in_progress(0)
+        .result_pages_shape(sfdf_emulator::ResultPagesShape::Documented)
+        .start()
+        .await
+        .expect("org");
+    let token = token(&org).await;
+    let (_, job) = create(
+        &org,
+        &token,
+        json!({"operation": "query", "query": "SELECT Id FROM Contact"}),
+    )
+    .await;
+    let id = job["id"].as_str().expect("id").to_owned();
+    wait(&org, &token, &id).await;
+    let (_, pages) = get_json(
+        &org,
+        &token,
+        &format!("/services/data/{V}/jobs/query/{id}/resultPages"),
+    )
+    .await;
+    let urls = pages["resultPages"].as_array().expect("resultPages");
+    assert_eq!(urls.len(), 5);
+    assert_eq!(pages["done"], false);
+    let next = pages["nextRecordsUrl"].as_str().expect("more").to_owned();
+    assert!(next.starts_with(&format!(
+        "/services/data/{V}/jobs/query/{id}/resultPages?locator="
+    )));
+    let first = urls[0]["resultUrl"].as_str().expect("url");
+    let resp = get(&org, &token, first).await;
+    assert_eq!(resp.status(), 200);
+    let (_, rest) = get_json(&org, &token, &next).await;
+    assert_eq!(rest["done"], true);
+    assert_eq!(rest["resultPages"].as_array().map(Vec::len), Some(1));
+}

@@ -15,6 +15,7 @@ use serde_json::json;
 use super::super::csv::CsvResult;
 use super::super::{App, Caller, deliver, json_with, parse_version, sf_error};
 use super::{Job, Outcome, api_error, job_for};
+use crate::ResultPagesShape;
 
 fn encode_locator(row: usize) -> String {
     base64::engine::general_purpose::STANDARD_NO_PAD.encode(row.to_string())
@@ -199,17 +200,16 @@ pub(crate) async fn result_pages(
         .get("locator")
         .and_then(|l| decode_locator(l))
         .unwrap_or(0);
-    let mut chunks = Vec::new();
-    while chunks.len() < 5 && (start < result.rows() || (start == 0 && chunks.is_empty())) {
-        let link = if start == 0 {
+    let mut links = Vec::new();
+    while links.len() < 5 && (start < result.rows() || (start == 0 && links.is_empty())) {
+        links.push(if start == 0 {
             format!("/jobs/query/{id}/results?maxRecords={page_rows}")
         } else {
             format!(
                 "/jobs/query/{id}/results?locator={}&maxRecords={page_rows}",
                 encode_locator(start)
             )
-        };
-        chunks.push(json!({"resultLink": link}));
+        });
         start += page_rows;
     }
     let next = (start < result.rows()).then(|| {
@@ -218,10 +218,22 @@ pub(crate) async fn result_pages(
             encode_locator(start)
         )
     });
-    json_with(
-        StatusCode::OK,
-        &json!({"resultChunks": chunks, "nextRecordsUrl": next}),
-    )
+    let body = match app.state.result_pages_shape {
+        ResultPagesShape::Observed => json!({
+            "resultChunks": links.iter().map(|l| json!({"resultLink": l})).collect::<Vec<_>>(),
+            "nextRecordsUrl": next,
+        }),
+        // The documentation's example: absolute paths under /services/data/vXX.X and `done`.
+        ResultPagesShape::Documented => json!({
+            "resultPages": links
+                .iter()
+                .map(|l| json!({"resultUrl": format!("/services/data/{version}{l}")}))
+                .collect::<Vec<_>>(),
+            "nextRecordsUrl": next.as_ref().map(|n| format!("/services/data/{version}{n}")),
+            "done": next.is_none(),
+        }),
+    };
+    json_with(StatusCode::OK, &body)
 }
 
 #[cfg(test)]
