@@ -5,6 +5,7 @@ mod auth;
 mod bulk;
 mod common;
 mod crud;
+mod data;
 mod describe;
 mod faults;
 mod query;
