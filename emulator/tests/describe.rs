@@ -247,3 +247,18 @@ async fn limits_count_requests_and_the_budget_ends_in_request_limit_exceeded() {
     assert_eq!(error_code(&body), "REQUEST_LIMIT_EXCEEDED");
     assert_eq!(body[0]["message"], "TotalRequests Limit exceeded.");
 }
+
+#[tokio::test]
+async fn the_resource_list_names_the_apis() {
+    let org = org().await;
+    let token = token(&org).await;
+    let (status, body) = get_json(&org, &token, &format!("/services/data/{V}")).await;
+    assert_eq!(status, 200, "{body}");
+    for key in ["sobjects", "query", "queryAll", "limits", "jobs"] {
+        assert_eq!(body[key], format!("/services/data/{V}/{key}"));
+    }
+    let (status, basic) = get_json(&org, &token, &format!("/services/data/{V}/sobjects/Account")).await;
+    assert_eq!(status, 200);
+    let fixture = fixture_json("describe/Account.basic-info.palomino-v28.json");
+    assert_eq!(keys(&basic), keys(&fixture));
+}
