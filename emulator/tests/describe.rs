@@ -257,7 +257,12 @@ async fn the_resource_list_names_the_apis() {
     for key in ["sobjects", "query", "queryAll", "limits", "jobs"] {
         assert_eq!(body[key], format!("/services/data/{V}/{key}"));
     }
-    let (status, basic) = get_json(&org, &token, &format!("/services/data/{V}/sobjects/Account")).await;
+    let (status, basic) = get_json(
+        &org,
+        &token,
+        &format!("/services/data/{V}/sobjects/Account"),
+    )
+    .await;
     assert_eq!(status, 200);
     let fixture = fixture_json("describe/Account.basic-info.palomino-v28.json");
     assert_eq!(keys(&basic), keys(&fixture));

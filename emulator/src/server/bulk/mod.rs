@@ -183,22 +183,33 @@ fn delimiter(name: &str) -> Option<(&'static str, u8)> {
 }
 
 /// What Bulk 2.0 refuses although SOQL allows it.
-fn bulk_restriction(data: &crate::model::OrgData, query: &soql::Query) -> Option<String> {
+/// A Bulk 2.0 refusal: error code and message.
+type Restriction = (&'static str, String);
+
+fn bulk_restriction(data: &crate::model::OrgData, query: &soql::Query) -> Option<Restriction> {
+    // Salesforce reports compound fields and subqueries with FUNCTIONALITY_NOT_ENABLED (the
+    // messages clients match on); the other refusals' exact wording is not verified.
+    let not_enabled = |m: &str| Some(("FUNCTIONALITY_NOT_ENABLED", m.to_owned()));
+    let api_error = |m: String| Some(("API_ERROR", m));
     if query.offset.is_some() {
-        return Some("OFFSET clause is not supported in Bulk Query".into());
+        return api_error("OFFSET clause is not supported in Bulk Query".into());
     }
     if query.is_aggregate() {
-        return Some("Aggregate queries are not supported in Bulk Query".into());
+        return api_error("Aggregate queries are not supported in Bulk Query".into());
     }
     let table = data.table(query.from.object.name())?;
     for item in &query.select {
         match item {
             SelectItem::Subquery(_) => {
-                return Some("Aggregate Relationships not supported in Bulk Query".into());
+                return not_enabled(
+                    "Aggregate Relationships not supported in Bulk V2 Query with CSV content type.",
+                );
             }
-            SelectItem::TypeOf(_) => return Some("TYPEOF is not supported in Bulk Query".into()),
+            SelectItem::TypeOf(_) => {
+                return api_error("TYPEOF is not supported in Bulk Query".into());
+            }
             SelectItem::Fields(..) => {
-                return Some("FIELDS() is not supported in Bulk Query".into());
+                return api_error("FIELDS() is not supported in Bulk Query".into());
             }
             SelectItem::Field(f) => {
                 if let FieldExpr::Path(p) = &f.expr
@@ -206,10 +217,10 @@ fn bulk_restriction(data: &crate::model::OrgData, query: &soql::Query) -> Option
                     && let Some(field) = table.def.field(p.field().name())
                 {
                     if field.ty.is_compound() {
-                        return Some("Selecting compound data not supported in Bulk Query".into());
+                        return not_enabled("Selecting compound data not supported in Bulk Query");
                     }
                     if field.ty == FieldType::Base64 {
-                        return Some(format!(
+                        return api_error(format!(
                             "Binary field {} is not supported in Bulk Query",
                             field.name
                         ));
@@ -272,8 +283,8 @@ pub(crate) async fn create(
             Ok(q) => q,
             Err(e) => return with_soql(sf_error(StatusCode::BAD_REQUEST, e.code, e.message)),
         };
-        if let Some(message) = bulk_restriction(&data, &query) {
-            return with_soql(api_error(StatusCode::BAD_REQUEST, message));
+        if let Some((code, message)) = bulk_restriction(&data, &query) {
+            return with_soql(sf_error(StatusCode::BAD_REQUEST, code, message));
         }
         query
     };
