@@ -59,6 +59,12 @@ impl Faults {
         self.state.auth.lock().expire_all();
     }
 
+    /// Every open query cursor expires now: the next `nextRecordsUrl` / `queryMore` answers
+    /// `INVALID_QUERY_LOCATOR`, as after 15 minutes of inactivity in a real org.
+    pub fn expire_query_cursors(&self) {
+        self.state.cursors.expire_all();
+    }
+
     /// The next Bulk query job created ends in state `Failed`, with this `errorMessage`
     /// (or with none, as real jobs sometimes do).
     pub fn fail_next_bulk_job(&self, error_message: Option<&str>) {

@@ -63,6 +63,12 @@ async fn expired_tokens_fail_mid_pagination_and_a_new_token_continues() {
     let token2 = token(&org).await;
     let (status, _) = get_json(&org, &token2, &next).await;
     assert_eq!(status, 200);
+    org.faults().expire_query_cursors();
+    let (status, body) = get_json(&org, &token2, &next).await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "INVALID_QUERY_LOCATOR")
+    );
 }
 
 #[tokio::test]

@@ -21,6 +21,10 @@ pub(crate) fn routes() -> Router<App> {
         .route("/__emulator/faults/fail-next", post(fail_next))
         .route("/__emulator/faults/expire-tokens", post(expire_tokens))
         .route(
+            "/__emulator/faults/expire-query-cursors",
+            post(expire_query_cursors),
+        )
+        .route(
             "/__emulator/faults/fail-next-bulk-job",
             post(fail_next_bulk_job),
         )
@@ -66,6 +70,11 @@ async fn fail_next(State(app): State<App>, body: Bytes) -> Response {
 
 async fn expire_tokens(State(app): State<App>) -> Response {
     app.state.auth.lock().expire_all();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn expire_query_cursors(State(app): State<App>) -> Response {
+    app.state.cursors.expire_all();
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -48,6 +48,13 @@ impl CursorStore {
         id
     }
 
+    /// Forgets every open cursor (their locators answer `INVALID_QUERY_LOCATOR`).
+    pub(crate) fn expire_all(&self) {
+        let mut inner = self.inner.lock();
+        inner.by_id.clear();
+        inner.oldest_first.clear();
+    }
+
     /// The cursor of a locator `01g…-2000` and the row it continues at.
     pub(crate) fn resume(&self, locator: &str) -> Option<(Arc<Cursor>, usize)> {
         let (id, offset) = locator.rsplit_once('-')?;
