@@ -8,13 +8,21 @@ use crate::OrgState;
 /// How a request made to fail by [`Faults::fail_next`] answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Failure {
     /// HTTP 500 with `[{"errorCode":"UNKNOWN_EXCEPTION",…}]`.
     ServerError,
     /// HTTP 503 with an HTML maintenance page, as Salesforce's edge sends (not JSON).
     ServiceUnavailable,
-    /// HTTP 403 `REQUEST_LIMIT_EXCEEDED` ("TotalRequests Limit exceeded.").
+    /// HTTP 403 `REQUEST_LIMIT_EXCEEDED` ("TotalRequests Limit exceeded."): the daily budget.
     RequestLimitExceeded,
+    /// HTTP 403 `REQUEST_LIMIT_EXCEEDED` ("ConcurrentPerOrgLongTxn Limit exceeded."): too many
+    /// long requests at once; unlike the daily budget, worth retrying shortly.
+    ConcurrentRequestLimitExceeded,
+    /// HTTP 502 with an HTML page from the edge.
+    BadGateway,
+    /// HTTP 420 with an HTML page: Salesforce's edge while an org is being set up or maintained.
+    EdgeMaintenance,
 }
 
 /// The faults waiting to happen.

@@ -35,6 +35,17 @@ async fn fail_next_answers_5xx_html_and_request_limit_then_recovers() {
     );
     let (status, _) = get_json(&org, &token, &path).await;
     assert_eq!(status, 200);
+    org.faults()
+        .fail_next(1, Failure::ConcurrentRequestLimitExceeded);
+    org.faults().fail_next(1, Failure::BadGateway);
+    org.faults().fail_next(1, Failure::EdgeMaintenance);
+    let (status, body) = get_json(&org, &token, &path).await;
+    assert_eq!(
+        (status, body[0]["message"].as_str()),
+        (403, Some("ConcurrentPerOrgLongTxn Limit exceeded."))
+    );
+    assert_eq!(get(&org, &token, &path).await.status(), 502);
+    assert_eq!(get(&org, &token, &path).await.status(), 420);
 }
 
 #[tokio::test]

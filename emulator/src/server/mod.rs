@@ -235,7 +235,26 @@ fn failure_response(failure: Failure) -> Response {
             "REQUEST_LIMIT_EXCEEDED",
             "TotalRequests Limit exceeded.",
         ),
+        Failure::ConcurrentRequestLimitExceeded => sf_error(
+            StatusCode::FORBIDDEN,
+            "REQUEST_LIMIT_EXCEEDED",
+            "ConcurrentPerOrgLongTxn Limit exceeded.",
+        ),
+        Failure::BadGateway => html(StatusCode::BAD_GATEWAY, "Bad Gateway"),
+        Failure::EdgeMaintenance => html(
+            StatusCode::from_u16(420).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            "We're setting things up",
+        ),
     }
+}
+
+fn html(status: StatusCode, title: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html;charset=UTF-8")],
+        format!("<html><head><title>{title}</title></head><body><h1>{title}</h1><p>Please try again in a few minutes.</p></body></html>"),
+    )
+        .into_response()
 }
 
 /// Whether a request counts against the daily API budget: every versioned REST and Bulk call.
