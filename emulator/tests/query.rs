@@ -268,3 +268,31 @@ async fn aggregate_queries_answer_aggregate_results() {
             .is_some_and(|t| t.ends_with("+0000"))
     );
 }
+
+#[tokio::test]
+async fn records_list_attributes_first_then_fields_in_select_order() {
+    let org = org().await;
+    let token = token(&org).await;
+    let (_, body) = query(
+        &org,
+        &token,
+        "SELECT Name, Id, Owner.Name, CreatedDate FROM Account LIMIT 1",
+    )
+    .await;
+    let top: Vec<&String> = body.as_object().expect("object").keys().collect();
+    let fixture = fixture_json("query/query.simple.Account.applink-v51.json");
+    let fixture_top: Vec<&String> = fixture.as_object().expect("object").keys().collect();
+    assert_eq!(top, fixture_top);
+    let record: Vec<&String> = body["records"][0]
+        .as_object()
+        .expect("record")
+        .keys()
+        .collect();
+    assert_eq!(record, ["attributes", "Name", "Id", "Owner", "CreatedDate"]);
+    let owner: Vec<&String> = body["records"][0]["Owner"]
+        .as_object()
+        .expect("owner")
+        .keys()
+        .collect();
+    assert_eq!(owner, ["attributes", "Name"]);
+}

@@ -246,6 +246,8 @@ fn describe_json(
             "supportedScopes".into(),
             json!([{"label": "All records", "name": "everything"}, {"label": "My records", "name": "mine"}]),
         );
+        // Describe bodies list their keys alphabetically.
+        map.sort_keys();
     }
     body
 }
