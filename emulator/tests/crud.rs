@@ -282,3 +282,37 @@ async fn identity_and_userinfo_describe_the_token_user() {
         assert!(fixture.get(key).is_some() && id.get(key).is_some(), "{key}");
     }
 }
+
+#[tokio::test]
+async fn the_identity_names_match_the_user_record() {
+    let org = org().await;
+    let token = token(&org).await;
+    let (_, id) = get_json(
+        &org,
+        &token,
+        &format!("/id/{}/{}", org.org_id(), org.user_id()),
+    )
+    .await;
+    let user = org
+        .record(&org.user_id())
+        .expect("the run-as user has a User row");
+    assert_eq!(
+        user.get("Username").and_then(Value::as_str),
+        Some(org.username())
+    );
+    assert_eq!(
+        id["last_name"].as_str(),
+        user.get("LastName").and_then(Value::as_str)
+    );
+    assert_eq!(
+        id["email"].as_str(),
+        user.get("Email").and_then(Value::as_str)
+    );
+}
+
+#[test]
+fn the_handle_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<sfdf_emulator::EmulatedOrg>();
+    shareable::<sfdf_emulator::Faults>();
+}

@@ -149,6 +149,16 @@ pub(crate) async fn token(
 fn identity_body(app: &App, user: usize, username: &str) -> serde_json::Value {
     let user_id = ids::make("005", user);
     let base = &*app.base_url;
+    // Names come from the user's own User record, so identity and queries agree.
+    let (first, last, email) = {
+        let data = app.state.data.read();
+        let text = |field: &str| -> String {
+            data.row_by_id(&user_id)
+                .and_then(|(t, row)| t.def.field_index(field).and_then(|i| row[i].to_text()))
+                .unwrap_or_default()
+        };
+        (text("FirstName"), text("LastName"), text("Email"))
+    };
     json!({
         "id": format!("{base}/id/{ORG_ID}/{user_id}"),
         "asserted_user": true,
@@ -156,11 +166,11 @@ fn identity_body(app: &App, user: usize, username: &str) -> serde_json::Value {
         "organization_id": ORG_ID,
         "username": username,
         "nick_name": username.split('@').next().unwrap_or(username),
-        "display_name": "Integration User",
-        "email": username,
+        "display_name": format!("{first} {last}"),
+        "email": email,
         "email_verified": true,
-        "first_name": "Integration",
-        "last_name": "User",
+        "first_name": first,
+        "last_name": last,
         "timezone": "America/Los_Angeles",
         "active": true,
         "user_type": "STANDARD",
@@ -210,11 +220,11 @@ pub(crate) async fn userinfo(State(app): State<App>, caller: Caller) -> Response
         "organization_id": ORG_ID,
         "preferred_username": username,
         "nickname": ident["nick_name"],
-        "name": "Integration User",
-        "email": username,
+        "name": ident["display_name"],
+        "email": ident["email"],
         "email_verified": true,
-        "given_name": "Integration",
-        "family_name": "User",
+        "given_name": ident["first_name"],
+        "family_name": ident["last_name"],
         "zoneinfo": "America/Los_Angeles",
         "urls": ident["urls"],
         "active": true,
