@@ -228,3 +228,150 @@ async fn nul_bytes_in_the_next_bulk_page_strip_to_the_clean_csv() {
     let again = get(&org, &token, &url).await.bytes().await.expect("body");
     assert_eq!(again, clean, "only the next page");
 }
+
+#[tokio::test]
+async fn every_admin_endpoint_takes_effect() {
+    let org = org().await;
+    let token = token(&org).await;
+    let admin = format!("{}/__emulator", org.base_url());
+    let post = |path: &str, body: Json| {
+        let url = format!("{admin}{path}");
+        async move {
+            http()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("request")
+                .status()
+                .as_u16()
+        }
+    };
+
+    assert_eq!(
+        post("/faults/slow-pages", json!({"delay_ms": 250})).await,
+        204
+    );
+    let t = Instant::now();
+    query(&org, &token, "SELECT Id FROM Account LIMIT 1").await;
+    assert!(t.elapsed() >= Duration::from_millis(250));
+    let resp = http()
+        .delete(format!("{admin}/faults"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 204);
+    let t = Instant::now();
+    query(&org, &token, "SELECT Id FROM Account LIMIT 1").await;
+    assert!(
+        t.elapsed() < Duration::from_millis(250),
+        "DELETE /faults cleared the delay"
+    );
+
+    assert_eq!(
+        post("/faults/cut-next-body", json!({"after_bytes": 10})).await,
+        204
+    );
+    let resp = http()
+        .get(format!("{}/services/data/{V}/query", org.base_url()))
+        .query(&[("q", "SELECT Id, Name FROM Account")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("headers");
+    assert!(resp.bytes().await.is_err());
+
+    assert_eq!(post("/faults/fail-next-bulk-job", json!({})).await, 204);
+    let job: Json = http()
+        .post(format!("{}/services/data/{V}/jobs/query", org.base_url()))
+        .bearer_auth(&token)
+        .json(&json!({"operation": "query", "query": "SELECT Id FROM Account"}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let id = job["id"].as_str().expect("id").to_owned();
+    let mut state = Json::Null;
+    for _ in 0..100 {
+        state = get_json(&org, &token, &format!("/services/data/{V}/jobs/query/{id}"))
+            .await
+            .1["state"]
+            .clone();
+        if state == "Failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(state, "Failed");
+
+    let resp = http()
+        .post(format!("{}/services/data/{V}/query", org.base_url()))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 405, "query is GET only");
+    let body: Json = resp.json().await.expect("json");
+    assert_eq!(error_code(&body), "METHOD_NOT_ALLOWED");
+
+    let q = "SELECT Id, Name FROM Contact";
+    let resp = http()
+        .get(format!("{}/services/data/{V}/query", org.base_url()))
+        .query(&[("q", q)])
+        .header("Sforce-Query-Options", "batchSize=200")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    let page: Json = resp.json().await.expect("json");
+    let next = page["nextRecordsUrl"].as_str().expect("more").to_owned();
+    assert_eq!(post("/faults/expire-query-cursors", json!({})).await, 204);
+    let (status, _) = get_json(&org, &token, &next).await;
+    assert_eq!(status, 400);
+
+    assert_eq!(post("/soap-login", json!({"enabled": false})).await, 204);
+    let login = format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com"><soapenv:Body><urn:login><urn:username>{}</urn:username><urn:password>{}</urn:password></urn:login></soapenv:Body></soapenv:Envelope>"#,
+        org.username(),
+        org.password()
+    );
+    let resp = http()
+        .post(format!("{}/services/Soap/u/59.0", org.base_url()))
+        .body(login)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 500);
+
+    let deleted = org
+        .records("Account")
+        .expect("records")
+        .iter()
+        .filter(|a| a.get("IsDeleted") == Some(&sfdf_emulator::Value::Bool(true)))
+        .count();
+    let resp = http()
+        .post(format!("{admin}/recycle-bin/empty"))
+        .send()
+        .await
+        .expect("request");
+    let body: Json = resp.json().await.expect("json");
+    assert!(body["purged"].as_u64().expect("purged") >= deleted as u64);
+    assert!(
+        org.records("Account")
+            .expect("records")
+            .iter()
+            .all(|a| a.get("IsDeleted") != Some(&sfdf_emulator::Value::Bool(true)))
+    );
+
+    let resp = http()
+        .delete(format!("{admin}/requests"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 204);
+    assert!(
+        org.requests().len() <= 1,
+        "only the DELETE itself may be logged"
+    );
+}

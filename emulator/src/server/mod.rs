@@ -93,7 +93,8 @@ pub(crate) fn router(state: Arc<OrgState>, base_url: String) -> Router {
             get(bulk::info).patch(bulk::abort).delete(bulk::delete),
         )
         .route("/jobs/query/{id}/results", get(bulk::results))
-        .route("/jobs/query/{id}/resultPages", get(bulk::result_pages));
+        .route("/jobs/query/{id}/resultPages", get(bulk::result_pages))
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route("/services/oauth2/token", post(oauth::token))
         .route("/services/oauth2/userinfo", get(oauth::userinfo))
@@ -105,6 +106,7 @@ pub(crate) fn router(state: Arc<OrgState>, base_url: String) -> Router {
         .nest("/services/data/{version}", data)
         .merge(admin::routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(app.clone(), track))
         .with_state(app)
 }
@@ -114,6 +116,14 @@ async fn not_found() -> Response {
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
         "The requested resource does not exist",
+    )
+}
+
+async fn method_not_allowed(method: axum::http::Method) -> Response {
+    sf_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!("HTTP Method '{method}' not allowed for this resource"),
     )
 }
 
