@@ -1,12 +1,207 @@
-//! `sfdf demo`.
+//! `sfdf demo`: the whole product against an emulated org, in-process, in seconds.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion::prelude::SessionContext;
+use sfdf_connector::provider::{SessionBuilder, SoqlScanExec, sql};
+use sfdf_connector::{Connection, Session};
+use sfdf_emulator::EmulatedOrg;
+
+/// The demo's connection file, built in so the demo runs from any directory.
+const CONNECTION_FILE: &str = include_str!("../../examples/demo-connection.yaml");
+const CONNECTION_PATH: &str = "examples/demo-connection.yaml";
+/// The file's domain, where `sfdf emulator` listens by default; replaced by the demo's own.
+const FILE_DOMAIN: &str = "http://127.0.0.1:8643";
 
 /// Arguments of `sfdf demo`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Accounts in the emulated org (2 Contacts and 1 Opportunity per Account).
+    #[arg(long, default_value_t = 2000)]
+    pub rows: usize,
+    /// Seed of the generated data: the same seed gives the same org.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// The demo's questions: (title, SQL). Names are written as people type them: SQL
+/// resolves them ignoring case, as SOQL does.
+const QUERIES: &[(&str, &str)] = &[
+    (
+        "Top Energy accounts by revenue (filter, projection and limit in SOQL)",
+        "SELECT Name, AnnualRevenue, NumberOfEmployees FROM account \
+         WHERE industry = 'Energy' AND annualrevenue > 1000000 \
+         ORDER BY AnnualRevenue DESC LIMIT 5",
+    ),
+    (
+        "Accounts and revenue by industry (aggregate in DataFusion)",
+        "SELECT Industry, count(*) AS accounts, sum(AnnualRevenue) AS revenue \
+         FROM Account WHERE Industry IS NOT NULL \
+         GROUP BY Industry ORDER BY revenue DESC NULLS LAST LIMIT 8",
+    ),
+    (
+        "Won business by industry and quarter (join Opportunity to Account)",
+        "SELECT a.Industry, \
+                concat(date_part('year', o.CloseDate), '-Q', date_part('quarter', o.CloseDate)) AS quarter, \
+                count(*) AS won, sum(o.Amount) AS won_amount \
+         FROM opportunity o JOIN account a ON o.AccountId = a.Id \
+         WHERE o.IsWon AND o.CloseDate < DATE '2026-01-01' \
+           AND a.Industry IN ('Energy', 'Technology', 'Banking') \
+         GROUP BY 1, 2 ORDER BY quarter DESC, won_amount DESC NULLS LAST LIMIT 10",
+    ),
+    (
+        "Accounts with the most contacts and open pipeline (three-way join)",
+        "WITH contacts AS (SELECT AccountId, count(*) AS contacts FROM Contact GROUP BY AccountId), \
+              pipeline AS (SELECT AccountId, count(*) AS open_deals, sum(Amount) AS open_amount \
+                           FROM Opportunity WHERE NOT IsClosed GROUP BY AccountId) \
+         SELECT a.Name, c.contacts, p.open_deals, p.open_amount \
+         FROM Account a JOIN contacts c ON c.AccountId = a.Id \
+                        JOIN pipeline p ON p.AccountId = a.Id \
+         ORDER BY p.open_amount DESC NULLS LAST LIMIT 5",
+    ),
+];
 
 /// Runs `sfdf demo`.
-pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`sfdf demo` is not available in this build yet")
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let steps = 4 + QUERIES.len();
+    let mut step = 0;
+    let mut next = |what: &str| {
+        step += 1;
+        println!("\n[{step}/{steps}] {what}");
+    };
+
+    next("Starting an emulated Salesforce org in this process");
+    let org = EmulatedOrg::builder()
+        .rows(args.rows)
+        .seed(args.seed)
+        .start()
+        .await
+        .context("cannot start the emulated org")?;
+    println!(
+        "      listening on {} ({:.1} s)",
+        org.base_url(),
+        started.elapsed().as_secs_f64()
+    );
+
+    next(&format!("Reading {CONNECTION_PATH}"));
+    let text = CONNECTION_FILE.replace(FILE_DOMAIN, org.base_url());
+    let connection = Connection::from_yaml_with_env(&text, CONNECTION_PATH, None, &|_| None)?;
+    println!(
+        "      connection `{}` (developer name `{}`), api {} v{}",
+        connection.connection_name(),
+        connection.developer_name(),
+        connection.api_type(),
+        connection.api_version().major()
+    );
+
+    next("Testing the connection: token, identity, objects, a tiny query");
+    let session = test_connection(&connection).await?;
+
+    next("Objects visible to the connection");
+    let names = session.object_names();
+    println!("      {} objects: {}", names.len(), names.join(", "));
+
+    let ctx = SessionBuilder::new()
+        .session(session.clone())
+        .build()
+        .await?;
+    for (title, query) in QUERIES {
+        next(title);
+        run_query(&ctx, &session, query)
+            .await
+            .with_context(|| format!("demo query failed: {query}"))?;
+    }
+
+    println!(
+        "\nDone in {:.1} s, {} API calls. Next: `sfdf emulator` in one terminal and \
+         `sfdf sql {CONNECTION_PATH}` in another for a SQL shell over the same org.",
+        started.elapsed().as_secs_f64(),
+        session.calls_made()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn test_connection(connection: &Connection) -> anyhow::Result<Session> {
+    let session = Session::connect(connection).await.context("login failed")?;
+    println!("      ok  token for {}", session.instance_url());
+    let identity = session
+        .fetch_identity()
+        .await
+        .context("identity check failed")?;
+    println!(
+        "      ok  runs as {} (org {})",
+        identity
+            .username
+            .or(identity.user_id)
+            .unwrap_or_else(|| "an unnamed user".into()),
+        identity.org_id.unwrap_or_else(|| "unknown".into())
+    );
+    println!(
+        "      ok  {} queryable objects",
+        session.object_names().len()
+    );
+    let query = session
+        .query_for("Account")
+        .await?
+        .columns(["Id"])
+        .limit(Some(1));
+    let rows: usize = {
+        use futures::TryStreamExt;
+        let batches: Vec<_> = session.plan(&query).await?.stream().try_collect().await?;
+        batches.iter().map(|b| b.num_rows()).sum()
+    };
+    println!(
+        "      ok  tiny query `{}` returned {rows} row",
+        query.to_soql()
+    );
+    Ok(session)
+}
+
+async fn run_query(ctx: &SessionContext, session: &Session, query: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let calls = session.calls_made();
+    println!("      SQL:  {}", one_line(query));
+    let frame = sql(ctx, query).await?;
+    let (state, plan) = frame.into_parts();
+    let physical = state.create_physical_plan(&plan).await?;
+    for scan in scans(&physical) {
+        println!(
+            "      SOQL: {} ({}, {} partition(s))",
+            scan.soql(),
+            scan.extract_plan().api_type(),
+            scan.extract_plan().partition_count()
+        );
+    }
+    let batches = collect(physical, ctx.task_ctx()).await?;
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    for line in pretty_format_batches(&batches)?.to_string().lines() {
+        println!("      {line}");
+    }
+    println!(
+        "      {rows} row(s) in {:.2} s, {} API call(s)",
+        started.elapsed().as_secs_f64(),
+        session.calls_made() - calls
+    );
+    Ok(())
+}
+
+fn scans(plan: &Arc<dyn ExecutionPlan>) -> Vec<&SoqlScanExec> {
+    let mut found = Vec::new();
+    if let Some(scan) = plan.downcast_ref::<SoqlScanExec>() {
+        found.push(scan);
+    }
+    for child in plan.children() {
+        found.extend(scans(child));
+    }
+    found
+}
+
+fn one_line(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -37,12 +37,8 @@ impl ConnectionSchema {
                 }
                 names
             }
-            None => session
-                .objects()
-                .await?
-                .into_iter()
-                .map(|o| o.name)
-                .collect(),
+            // Connecting already listed the objects (describeGlobal): no call here.
+            None => session.object_names(),
         };
         Ok(Self::with_objects(session, names))
     }

@@ -40,6 +40,7 @@ pub mod pushdown;
 mod scan;
 mod table;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use datafusion::common::{DataFusionError, Result};
@@ -173,7 +174,7 @@ pub async fn register_connection(
 /// Plans one SQL statement with Salesforce name rules: `account.industry` finds
 /// `Account.Industry`. The statement may be a query, `EXPLAIN`, DDL, `SET`, ...
 pub async fn sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
-    let mut statements = DFParser::parse_sql_with_dialect(sql, dialect(ctx)?.as_ref())?;
+    let mut statements = parse(ctx, sql)?;
     let statement = match (statements.pop_front(), statements.is_empty()) {
         (Some(statement), true) => statement,
         (None, _) => return Err(DataFusionError::Plan("no SQL statement given".into())),
@@ -184,6 +185,12 @@ pub async fn sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
         }
     };
     statement_to_dataframe(ctx, statement).await
+}
+
+/// Splits SQL text into statements with the session's SQL dialect; plan each with
+/// [`statement_to_dataframe`].
+pub fn parse(ctx: &SessionContext, sql: &str) -> Result<VecDeque<Statement>> {
+    DFParser::parse_sql_with_dialect(sql, dialect(ctx)?.as_ref())
 }
 
 /// Plans a parsed statement with Salesforce name rules (see [`sql`]).
