@@ -26,6 +26,7 @@
 
 pub mod api;
 mod auth;
+pub mod check;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -34,6 +35,7 @@ pub mod schema;
 mod session;
 
 pub use api::{ApiUsage, RetryConfig};
+pub use check::{CheckStep, ConnectionReport, StepStatus, test_connection};
 pub use config::{
     ApiType, ApiVersion, AuthType, Connection, ConnectionBuilder, Credentials, HttpSettings,
     Limits, ObjectSelection,

@@ -137,6 +137,20 @@ impl Session {
         })
     }
 
+    /// Checks API access with a cheap authenticated call of the session's version
+    /// (`GET /limits`); returns the org's API usage.
+    pub async fn api_access(&self) -> Result<ApiUsage> {
+        let _: serde_json::Value = self
+            .inner
+            .client
+            .get_json(
+                &self.inner.client.data_path("limits"),
+                "API access (limits)",
+            )
+            .await?;
+        Ok(self.api_usage())
+    }
+
     /// The API versions the org offers (`GET /services/data/`).
     pub async fn api_versions(&self) -> Result<Vec<ApiVersion>> {
         let list = rest::versions(&self.inner.client).await?;

@@ -1,5 +1,6 @@
 //! Integration tests of the connector against the emulated org (one test binary).
 
+mod check;
 mod common;
 mod discovery;
 mod extract;

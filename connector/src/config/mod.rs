@@ -345,6 +345,13 @@ impl Connection {
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
     }
+    /// `OAuth client credentials` or `SOAP login (legacy)`, for people.
+    pub fn auth_type_label(&self) -> &'static str {
+        match self.auth_type() {
+            AuthType::Oauth => "OAuth client credentials",
+            AuthType::Password => "SOAP login (legacy)",
+        }
+    }
     /// The auth type.
     pub fn auth_type(&self) -> AuthType {
         self.credentials.auth_type()
