@@ -28,6 +28,8 @@ pub(crate) struct OrgState {
     pub page_rows: usize,
     pub daily_limit: u64,
     pub api_used: AtomicU64,
+    /// Response body bytes sent so far (after gzip), counted as they go out.
+    pub bytes_sent: AtomicU64,
     pub polls_in_progress: u32,
     pub data: RwLock<OrgData>,
     pub auth: Mutex<AuthState>,
@@ -267,6 +269,7 @@ impl EmulatedOrgBuilder {
             page_rows: self.page_rows,
             daily_limit: self.daily_api_limit,
             api_used: AtomicU64::new(0),
+            bytes_sent: AtomicU64::new(0),
             polls_in_progress: self.polls_in_progress,
             result_pages_shape: self.result_pages_shape,
             data: RwLock::new(OrgData::new(self.rows, self.seed, usernames)),
@@ -443,6 +446,13 @@ impl EmulatedOrg {
     /// API requests counted against the daily limit so far.
     pub fn api_requests_used(&self) -> u64 {
         self.state.api_used.load(Ordering::Relaxed)
+    }
+
+    /// Response body bytes the org has sent so far, as they went on the wire (after gzip, without
+    /// headers), over every API. Benchmarks take the difference around a query to show what it
+    /// cost to transfer.
+    pub fn bytes_sent(&self) -> u64 {
+        self.state.bytes_sent.load(Ordering::Relaxed)
     }
 
     /// Every request answered so far, oldest first.

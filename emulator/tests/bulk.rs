@@ -202,6 +202,43 @@ async fn gzip_is_used_when_asked() {
     assert!(text.starts_with("\"Id\",\"Name\"\n"));
 }
 
+#[tokio::test]
+async fn bytes_sent_counts_what_went_on_the_wire() {
+    let org = org().await;
+    let token = token(&org).await;
+    let (_, job) = create(
+        &org,
+        &token,
+        json!({"operation": "query", "query": "SELECT Id, Name FROM Account"}),
+    )
+    .await;
+    let id = job["id"].as_str().expect("id").to_owned();
+    wait(&org, &token, &id).await;
+    let mut sizes = Vec::new();
+    for gzip in [false, true] {
+        let before = org.bytes_sent();
+        let mut request = http()
+            .get(format!(
+                "{}/services/data/{V}/jobs/query/{id}/results",
+                org.base_url()
+            ))
+            .bearer_auth(&token);
+        if gzip {
+            request = request.header("Accept-Encoding", "gzip");
+        }
+        let resp = request.send().await.expect("request");
+        let declared = resp.content_length();
+        let body = resp.bytes().await.expect("body");
+        assert_eq!(declared, Some(body.len() as u64), "Content-Length is kept");
+        assert_eq!(org.bytes_sent() - before, body.len() as u64);
+        sizes.push(body.len());
+    }
+    assert!(
+        sizes[1] < sizes[0],
+        "gzip pages are counted compressed: {sizes:?}"
+    );
+}
+
 fn flate2_read(bytes: &[u8], out: &mut String) {
     // reqwest was built without its gzip decoder here, so decode by hand.
     let mut decoder = GzDecoder::new(bytes);

@@ -7,6 +7,7 @@
 mod admin;
 mod aggregate;
 pub(crate) mod bulk;
+mod counted;
 mod csv;
 pub(crate) mod cursor;
 mod describe;
@@ -323,7 +324,11 @@ async fn track(State(app): State<App>, req: Request<Body>, next: Next) -> Respon
         status: response.status().as_u16(),
         api,
     });
-    response
+    let (parts, body) = response.into_parts();
+    Response::from_parts(
+        parts,
+        counted::CountedBody::wrap(body, Arc::clone(&app.state)),
+    )
 }
 
 async fn answer(app: &App, api: Api, path: &str, req: Request<Body>, next: Next) -> Response {
