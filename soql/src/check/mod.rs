@@ -4,6 +4,7 @@
 //! object, then the select list, then `WHERE` and the later clauses.
 
 mod metadata;
+mod semijoin;
 
 pub use metadata::{ChildRelationship, FieldMeta, FieldType, Metadata, ObjectMeta};
 
@@ -44,6 +45,7 @@ pub fn check_where(expr: &Expr, object: &str, metadata: &dyn Metadata) -> Result
         object: meta,
         alias: None,
     };
+    semijoin::check_semi_joins(expr)?;
     Checker { metadata }.condition(expr, &scope)
 }
 
@@ -113,6 +115,7 @@ impl<'m> Checker<'m> {
             }
         }
         if let Some(w) = &query.where_clause {
+            semijoin::check_semi_joins(w)?;
             self.condition(w, &scope)?;
         }
         if let Some(g) = &query.group_by {
@@ -136,6 +139,15 @@ impl<'m> Checker<'m> {
         path: &FieldPath,
         scope: &Scope<'m>,
     ) -> Result<Option<&'m FieldMeta>, QueryError> {
+        Ok(self.resolve(path, scope)?.map(|(field, _)| field))
+    }
+
+    /// Resolves a path to its field and the object the field is on.
+    fn resolve(
+        &self,
+        path: &FieldPath,
+        scope: &Scope<'m>,
+    ) -> Result<Option<(&'m FieldMeta, &'m ObjectMeta)>, QueryError> {
         let mut segments = path.segments.as_slice();
         if segments.len() > 1 {
             let first = segments[0].name();
@@ -165,18 +177,21 @@ impl<'m> Checker<'m> {
                 None => return Ok(None),
             }
         }
-        object.field(last.name()).map(Some).ok_or_else(|| {
-            QueryError::new(
-                ErrorCode::InvalidField,
-                format!(
-                    "No such column '{}' on entity '{}'. {CUSTOM_FIELD_HINT}",
-                    last.name(),
-                    object.name
-                ),
-                Some(path.span),
-            )
-            .with_field(path.to_string())
-        })
+        object
+            .field(last.name())
+            .map(|f| Some((f, object)))
+            .ok_or_else(|| {
+                QueryError::new(
+                    ErrorCode::InvalidField,
+                    format!(
+                        "No such column '{}' on entity '{}'. {CUSTOM_FIELD_HINT}",
+                        last.name(),
+                        object.name
+                    ),
+                    Some(path.span),
+                )
+                .with_field(path.to_string())
+            })
     }
 
     /// The type of a field expression, when known.
@@ -239,10 +254,16 @@ impl<'m> Checker<'m> {
                         }
                         None => Ok(()),
                     },
-                    InValues::Subquery(sub) => match self.metadata.object(sub.from.object.name()) {
-                        Some(meta) => self.query(sub, meta),
-                        None => Err(unknown_object(sub.from.object.name(), sub.from.object.span)),
-                    },
+                    InValues::Subquery(sub) => {
+                        let meta =
+                            self.metadata
+                                .object(sub.from.object.name())
+                                .ok_or_else(|| {
+                                    unknown_object(sub.from.object.name(), sub.from.object.span)
+                                })?;
+                        self.query(sub, meta)?;
+                        self.same_target(c, sub, scope, meta)
+                    }
                 }
             }
             Expr::Includes(c) => match self.field_expr(&c.lhs, scope)? {
@@ -255,6 +276,55 @@ impl<'m> Checker<'m> {
                 .with_field(c.lhs.to_string())),
             },
         }
+    }
+}
+
+impl<'m> Checker<'m> {
+    /// The outer field and the subquery's field must identify the same kind
+    /// of record (`Id IN (SELECT AccountId ..)`).
+    fn same_target(
+        &self,
+        c: &'m crate::ast::InCondition,
+        sub: &'m Query,
+        scope: &Scope<'m>,
+        sub_object: &'m ObjectMeta,
+    ) -> Result<(), QueryError> {
+        let (FieldExpr::Path(outer), Some(inner)) = (&c.lhs, semijoin::single_field(sub)) else {
+            return Ok(());
+        };
+        let inner_scope = Scope {
+            object: sub_object,
+            alias: sub.from.alias.as_ref().map(|a| a.name()),
+        };
+        let (Some(outer_meta), Some(inner_meta)) = (
+            self.resolve(outer, scope)?,
+            self.resolve(inner, &inner_scope)?,
+        ) else {
+            return Ok(());
+        };
+        let (Some(a), Some(b)) = (targets(outer_meta), targets(inner_meta)) else {
+            return Ok(());
+        };
+        if a.iter()
+            .any(|x| b.iter().any(|y| x.eq_ignore_ascii_case(y)))
+        {
+            return Ok(());
+        }
+        Err(QueryError::malformed(
+            format!(
+                "The selected field '{inner}' in the subquery and the left operand field in the where expression in the outer query '{outer}' should point to the same object type"
+            ),
+            c.span,
+        ))
+    }
+}
+
+/// The objects an Id or reference field identifies; `None` for other types.
+fn targets<'a>((field, object): (&'a FieldMeta, &'a ObjectMeta)) -> Option<Vec<&'a str>> {
+    match field.field_type {
+        FieldType::Id => Some(vec![object.name.as_str()]),
+        FieldType::Reference => Some(field.reference_to.iter().map(String::as_str).collect()),
+        _ => None,
     }
 }
 
