@@ -46,10 +46,21 @@ fn parse_and_print(c: &mut Criterion) {
     let record: Vec<(&str, Value)> = vec![
         ("Name", Value::String("Acme Corporation".into())),
         ("NumberOfEmployees", Value::Integer(50)),
-        ("CreatedDate", Value::DateTime(Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).single().unwrap_or_default())),
+        (
+            "CreatedDate",
+            Value::DateTime(
+                Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0)
+                    .single()
+                    .unwrap_or_default(),
+            ),
+        ),
         ("Industry", Value::String("Technology".into())),
     ];
-    let ctx = EvalContext::new(Utc.with_ymd_and_hms(2024, 5, 15, 0, 0, 0).single().unwrap_or_default());
+    let ctx = EvalContext::new(
+        Utc.with_ymd_and_hms(2024, 5, 15, 0, 0, 0)
+            .single()
+            .unwrap_or_default(),
+    );
     let mut group = c.benchmark_group("soql eval");
     group.throughput(Throughput::Elements(1));
     group.bench_function("WHERE on one record", |b| {
