@@ -263,6 +263,8 @@ impl Session {
                 partitions,
                 options: options.clone(),
                 job: tokio::sync::OnceCell::new(),
+                rows_read: Default::default(),
+                bytes_read: Default::default(),
             }),
         })
     }
@@ -482,7 +484,9 @@ async fn read_bulk_page(
                         last_byte = *b;
                     }
                     let batches = decoder.push(&chunk)?;
-                    emitted += batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+                    let rows = batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+                    plan.inner.account(rows, chunk.len() as u64)?;
+                    emitted += rows;
                     if emit(tx, batches).await.is_err() {
                         return Ok(Err(Stopped));
                     }
@@ -502,6 +506,8 @@ async fn read_bulk_page(
             match expected {
                 Some(n) if n > total => cut = Some(format!("body ended after {total} of {n} rows")),
                 _ => {
+                    plan.inner
+                        .account(batches.iter().map(|b| b.num_rows() as u64).sum(), 0)?;
                     if emit(tx, batches).await.is_err() {
                         return Ok(Err(Stopped));
                     }
@@ -552,8 +558,13 @@ async fn decode_text_page(
         plan.inner.options.batch_size,
         0,
     );
-    let mut batches = decoder.push(&page.into_bytes())?;
+    let bytes = page.into_bytes();
+    let mut batches = decoder.push(&bytes)?;
     batches.extend(decoder.finish()?);
+    plan.inner.account(
+        batches.iter().map(|b| b.num_rows() as u64).sum(),
+        bytes.len() as u64,
+    )?;
     Ok(emit(tx, batches).await)
 }
 

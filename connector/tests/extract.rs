@@ -234,3 +234,35 @@ async fn dropping_the_streams_aborts_a_running_job() {
         "job deleted"
     );
 }
+
+#[tokio::test]
+async fn row_limit_stops_the_object() {
+    let org = org(300, 100).await;
+    for api in [ApiType::BulkV2, ApiType::Rest] {
+        let conn = sfdf_connector::Connection::builder()
+            .developer_name("lim")
+            .domain_url(org.base_url())
+            .client_credentials(org.client_id(), org.client_secret().into())
+            .api_type(api)
+            .limits(sfdf_connector::Limits {
+                max_rows: 150,
+                max_bytes: 1_000_000_000,
+            })
+            .build()
+            .unwrap();
+        let session = Session::connect(&conn).await.unwrap();
+        let plan = session
+            .plan(&SoqlQuery::new("Account").columns(["Id"]))
+            .await
+            .unwrap();
+        let results: Vec<_> = plan.stream().collect().await;
+        let err = results
+            .iter()
+            .find_map(|r| r.as_ref().err())
+            .expect("limit error");
+        assert!(
+            err.to_string().contains("150 rows") && err.to_string().contains("Account"),
+            "{err}"
+        );
+    }
+}

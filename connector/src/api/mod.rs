@@ -121,7 +121,7 @@ impl std::fmt::Debug for ApiClient {
 pub(crate) fn http_client(conn: &Connection) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(concat!("sfdf/", env!("CARGO_PKG_VERSION")))
-        .gzip(true)
+        .gzip(conn.http.gzip)
         .connect_timeout(conn.http.connect_timeout)
         .read_timeout(conn.http.read_timeout)
         .pool_max_idle_per_host(conn.http.max_concurrency.max(1) * 2)

@@ -263,6 +263,8 @@ pub struct HttpSettings {
     pub connect_timeout: std::time::Duration,
     /// Time allowed between two reads of a response (a stalled body fails and is retried).
     pub read_timeout: std::time::Duration,
+    /// Ask for gzip-compressed bodies (`Accept-Encoding: gzip`; Salesforce recommends it).
+    pub gzip: bool,
 }
 
 impl Default for HttpSettings {
@@ -272,6 +274,7 @@ impl Default for HttpSettings {
             max_concurrency: 4,
             connect_timeout: std::time::Duration::from_secs(10),
             read_timeout: std::time::Duration::from_secs(120),
+            gzip: true,
         }
     }
 }

@@ -211,6 +211,31 @@ pub(crate) struct PlanInner {
     pub partitions: usize,
     pub options: PlanOptions,
     pub job: tokio::sync::OnceCell<std::result::Result<PreparedJob, Arc<Error>>>,
+    pub rows_read: std::sync::atomic::AtomicU64,
+    pub bytes_read: std::sync::atomic::AtomicU64,
+}
+
+impl PlanInner {
+    /// Counts what a partition read and stops the extraction past the connection's limits.
+    pub(crate) fn account(&self, rows: u64, bytes: u64) -> Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let rows = self.rows_read.fetch_add(rows, Relaxed) + rows;
+        let bytes = self.bytes_read.fetch_add(bytes, Relaxed) + bytes;
+        let limits = self.session.connection().limits();
+        if rows > limits.max_rows {
+            return Err(Error::LimitExceeded {
+                object: self.query.object.clone(),
+                limit: format!("{} rows", limits.max_rows),
+            });
+        }
+        if bytes > limits.max_bytes {
+            return Err(Error::LimitExceeded {
+                object: self.query.object.clone(),
+                limit: format!("{} bytes", limits.max_bytes),
+            });
+        }
+        Ok(())
+    }
 }
 
 impl ExtractPlan {
@@ -250,6 +275,18 @@ impl ExtractPlan {
     /// REST/SOAP.
     pub fn total_rows(&self) -> Option<u64> {
         self.inner.job.get()?.as_ref().ok()?.total_rows
+    }
+    /// Rows emitted so far, over all partitions.
+    pub fn rows_read(&self) -> u64 {
+        self.inner
+            .rows_read
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+    /// Response body bytes read so far (decompressed; re-fetched pages count again).
+    pub fn bytes_read(&self) -> u64 {
+        self.inner
+            .bytes_read
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
     /// The Bulk job id once it was created.
     pub fn job_id(&self) -> Option<&str> {
