@@ -3,6 +3,7 @@
 //! Reports the first problem in the order an org finds them: the `FROM`
 //! object, then the select list, then `WHERE` and the later clauses.
 
+mod grouping;
 mod metadata;
 mod semijoin;
 
@@ -129,7 +130,7 @@ impl<'m> Checker<'m> {
         for key in &query.order_by {
             self.field_expr(&key.expr, &scope)?;
         }
-        Ok(())
+        grouping::check_grouping(query)
     }
 
     /// Resolves a path to its field's metadata; `None` when a hop leads to an
