@@ -1,0 +1,109 @@
+//! The `sfdf sql` and `sfdf demo` commands, run as a user runs them.
+
+use std::process::{Command, Output};
+
+use crate::support::{bulk_soql, live, org};
+
+async fn sfdf(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_sfdf"))
+            .args(&args)
+            .output()
+            .expect("sfdf runs")
+    })
+    .await
+    .expect("joins")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sql_writes_csv_and_json_for_a_connection_file() {
+    let org = org(60).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("conn.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "connection_name: Test\ndeveloper_name: test_org\ndomain_url: {}\nclient_id: {}\nclient_secret: {}\n",
+            org.base_url(),
+            org.client_id(),
+            org.client_secret()
+        ),
+    )
+    .expect("writes");
+    let file = file.display().to_string();
+    let query = "SELECT id, name FROM test_org.account ORDER BY Id LIMIT 3".to_owned();
+    let out = sfdf(vec![
+        "sql".into(),
+        file.clone(),
+        query,
+        "--format".into(),
+        "csv".into(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert_eq!(lines[0], "Id,Name");
+    let mut ids: Vec<String> = live(&org, "Account")
+        .iter()
+        .map(|r| r.id().to_owned())
+        .collect();
+    ids.sort();
+    assert!(lines[1].starts_with(&ids[0]), "{stdout}");
+
+    let json = dir.path().join("out.json");
+    let out = sfdf(vec![
+        "sql".into(),
+        file.clone(),
+        "SELECT Name FROM Account WHERE NumberOfEmployees > 10 LIMIT 2".into(),
+        "--format".into(),
+        "json".into(),
+        "--output".into(),
+        json.display().to_string(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&json).expect("output file");
+    assert_eq!(written.lines().count(), 2, "{written}");
+    assert!(
+        written.lines().all(|l| l.starts_with("{\"Name\":")),
+        "{written}"
+    );
+    assert!(
+        bulk_soql(&org)
+            .iter()
+            .any(|s| s == "SELECT Name FROM Account WHERE NumberOfEmployees > 10 LIMIT 2")
+    );
+
+    let out = sfdf(vec!["sql".into(), file, "SELECT nope FROM account".into()]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No field named nope"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_runs_end_to_end_and_shows_each_query_s_soql() {
+    let out = sfdf(vec!["demo".into(), "--rows".into(), "200".into()]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("ok  tiny query"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "SOQL: SELECT AccountId, Amount, CloseDate FROM Opportunity WHERE IsWon = TRUE"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Done in"), "{stdout}");
+}

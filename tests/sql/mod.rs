@@ -1,0 +1,5 @@
+//! `sfdf sql`, `sfdf demo` and the SQL library against the emulated org.
+
+mod cli;
+mod pushdown;
+mod results;

@@ -1,0 +1,144 @@
+//! SQL answers equal the same questions answered from the org's records directly.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sfdf_connector::provider::sql;
+
+use crate::support::{bulk_soql, context, live, org, query, row_count, text_of, texts};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_with_an_aggregate_matches_the_records() {
+    let org = org(300).await;
+    let ctx = context(&org).await;
+    let rows = query(
+        &ctx,
+        "SELECT a.industry AS industry_name, count(*) AS won
+           FROM opportunity o JOIN account a ON o.accountid = a.id
+          WHERE o.iswon
+          GROUP BY a.industry",
+    )
+    .await;
+    let got: BTreeMap<Option<String>, String> = texts(&rows, "industry_name")
+        .into_iter()
+        .zip(
+            texts(&rows, "won")
+                .into_iter()
+                .map(Option::unwrap_or_default),
+        )
+        .collect();
+
+    let industry_of: HashMap<String, Option<String>> = live(&org, "Account")
+        .iter()
+        .map(|a| (a.id().to_owned(), text_of(a.get("Industry"))))
+        .collect();
+    let mut expected: BTreeMap<Option<String>, u64> = BTreeMap::new();
+    for o in live(&org, "Opportunity") {
+        let won = text_of(o.get("IsWon")).as_deref() == Some("true");
+        let account = text_of(o.get("AccountId"));
+        if let (true, Some(industry)) = (won, account.and_then(|id| industry_of.get(&id))) {
+            *expected.entry(industry.clone()).or_default() += 1;
+        }
+    }
+    let expected: BTreeMap<Option<String>, String> = expected
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+    let soql = bulk_soql(&org);
+    assert!(
+        soql.contains(&"SELECT AccountId FROM Opportunity WHERE IsWon = TRUE".to_owned()),
+        "{soql:?}"
+    );
+    assert!(
+        soql.contains(&"SELECT Id, Industry FROM Account".to_owned()),
+        "{soql:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn count_star_reads_no_fields() {
+    let org = org(150).await;
+    let ctx = context(&org).await;
+    let rows = query(&ctx, "SELECT count(*) AS n FROM Contact").await;
+    let expected = live(&org, "Contact").len();
+    assert_eq!(texts(&rows, "n"), [Some(expected.to_string())]);
+    assert_eq!(bulk_soql(&org), ["SELECT Id FROM Contact"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_resolve_ignoring_case_and_results_keep_the_org_spelling() {
+    let org = org(50).await;
+    let ctx = context(&org).await;
+    for text in [
+        "SELECT name, INDUSTRY FROM account WHERE annualrevenue IS NOT NULL",
+        "SELECT Name, Industry FROM Account WHERE AnnualRevenue IS NOT NULL",
+        "SELECT NAME, industry FROM DEMO.ACCOUNT WHERE AnnualRevenue IS NOT NULL",
+        "SELECT \"Name\", \"Industry\" FROM demo.\"Account\" WHERE \"AnnualRevenue\" IS NOT NULL",
+        "SELECT a.name, a.industry FROM Demo.Account AS a WHERE a.AnnualRevenue IS NOT NULL",
+    ] {
+        let rows = query(&ctx, text).await;
+        let schema = rows[0].schema();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["Name", "Industry"], "{text}");
+    }
+    // A quoted name is taken as written, as SQL says: there is no field `name`.
+    let quoted = sql(&ctx, "SELECT \"name\" FROM account").await;
+    let message = quoted.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("No field named name"), "{message}");
+    // Plain DataFusion SQL finds the table in any case too, with quoted mixed-case columns.
+    let plain = ctx
+        .sql("SELECT \"Name\" FROM ACCOUNT")
+        .await
+        .expect("plans")
+        .collect()
+        .await
+        .expect("runs");
+    assert_eq!(row_count(&plain), live(&org, "Account").len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_on_dates_numbers_and_booleans_match_the_records() {
+    let org = org(300).await;
+    let ctx = context(&org).await;
+    let rows = query(
+        &ctx,
+        "SELECT Id FROM Opportunity
+          WHERE CloseDate BETWEEN DATE '2022-01-01' AND DATE '2024-12-31'
+            AND (Amount >= 10000 OR NOT IsClosed)
+            AND Probability <> 50",
+    )
+    .await;
+    let mut got: Vec<_> = texts(&rows, "Id").into_iter().flatten().collect();
+    got.sort();
+    let mut expected: Vec<String> = live(&org, "Opportunity")
+        .iter()
+        .filter(|o| {
+            let close = text_of(o.get("CloseDate")).unwrap_or_default();
+            let amount: Option<f64> = match o.get("Amount") {
+                Some(sfdf_emulator::Value::Double(v)) => Some(*v),
+                _ => None,
+            };
+            let closed = text_of(o.get("IsClosed")).as_deref() == Some("true");
+            let probability: Option<f64> = match o.get("Probability") {
+                Some(sfdf_emulator::Value::Double(v)) => Some(*v),
+                Some(sfdf_emulator::Value::Int(v)) => Some(*v as f64),
+                _ => None,
+            };
+            let in_range = close.as_str() >= "2022-01-01" && close.as_str() <= "2024-12-31";
+            in_range
+                && (amount.is_some_and(|a| a >= 10000.0) || !closed)
+                && probability.is_some_and(|p| p != 50.0)
+        })
+        .map(|o| o.id().to_owned())
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+    assert_eq!(
+        bulk_soql(&org),
+        [
+            "SELECT Id FROM Opportunity WHERE CloseDate >= 2022-01-01 AND CloseDate <= 2024-12-31 AND (Amount >= 10000.00 OR IsClosed = FALSE) AND (Probability != 50 AND Probability != NULL)"
+        ]
+    );
+}

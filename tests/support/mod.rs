@@ -1,0 +1,117 @@
+//! Shared set-up: an emulated org, a connection to it, a SQL session over it.
+
+use std::time::{Duration, Instant};
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::prelude::SessionContext;
+use secrecy::SecretString;
+use sfdf_connector::Connection;
+use sfdf_connector::provider::{SessionBuilder, sql};
+use sfdf_emulator::{Api, EmulatedOrg, SObject, Value};
+
+/// A small org: fast to generate, big enough for every object to have rows.
+pub async fn org(rows: usize) -> EmulatedOrg {
+    EmulatedOrg::builder()
+        .rows(rows)
+        .seed(11)
+        .start()
+        .await
+        .expect("emulated org starts")
+}
+
+pub fn connection(org: &EmulatedOrg) -> Connection {
+    Connection::builder()
+        .developer_name("demo")
+        .domain_url(org.base_url())
+        .client_credentials(
+            org.client_id(),
+            SecretString::from(org.client_secret().to_owned()),
+        )
+        .build()
+        .expect("valid connection")
+}
+
+pub async fn context(org: &EmulatedOrg) -> SessionContext {
+    SessionBuilder::new()
+        .target_partitions(Some(2))
+        .connection(connection(org))
+        .build()
+        .await
+        .expect("session over the emulated org")
+}
+
+pub async fn query(ctx: &SessionContext, text: &str) -> Vec<RecordBatch> {
+    match sql(ctx, text).await {
+        Ok(frame) => frame
+            .collect()
+            .await
+            .unwrap_or_else(|e| panic!("{text}: {e}")),
+        Err(e) => panic!("{text}: {e}"),
+    }
+}
+
+/// Column `name` of every batch as text (null = `None`).
+pub fn texts(batches: &[RecordBatch], name: &str) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let column = batch
+            .column_by_name(name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        let column = cast(column, &DataType::Utf8).expect("castable to text");
+        let strings = column.as_string::<i32>();
+        out.extend(
+            (0..strings.len()).map(|i| strings.is_valid(i).then(|| strings.value(i).to_owned())),
+        );
+    }
+    out
+}
+
+pub fn row_count(batches: &[RecordBatch]) -> usize {
+    batches.iter().map(RecordBatch::num_rows).sum()
+}
+
+/// The SOQL of every Bulk query job the org was asked to create, in order.
+pub fn bulk_soql(org: &EmulatedOrg) -> Vec<String> {
+    org.requests()
+        .into_iter()
+        .filter(|r| r.api == Api::Bulk && r.method == "POST")
+        .filter_map(|r| r.soql)
+        .collect()
+}
+
+/// Waits until `check` holds, for at most five seconds.
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The records a plain query sees: the recycle bin's soft-deleted rows only show with
+/// `queryAll`.
+pub fn live(org: &EmulatedOrg, object: &str) -> Vec<SObject> {
+    org.records(object)
+        .expect("object exists")
+        .into_iter()
+        .filter(|r| !matches!(r.get("IsDeleted"), Some(Value::Bool(true))))
+        .collect()
+}
+
+/// A field of an emulated record as text, the way Arrow prints it.
+pub fn text_of(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Null => None,
+        Value::Text(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Double(d) => Some(d.to_string()),
+        Value::Date(d) => Some(d.to_string()),
+        other => Some(format!("{other:?}")),
+    }
+}
