@@ -82,16 +82,22 @@ async fn run_statement(
     timings: bool,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let frame = provider::statement_to_dataframe(ctx, statement)
-        .await
-        .map_err(plain)?;
-    let stream = frame.execute_stream().await.map_err(plain)?;
-    // Ctrl-C drops the stream, which aborts the org's query jobs.
+    let work = async {
+        let frame = provider::statement_to_dataframe(ctx, statement)
+            .await
+            .map_err(plain)?;
+        let stream = frame.execute_stream().await.map_err(plain)?;
+        output::write(stream, format, destination).await
+    };
+    // Ctrl-C drops the query (planning included): its streams go, and with them the
+    // org's query jobs are aborted.
     let rows = tokio::select! {
-        rows = output::write(stream, format, destination) => rows?,
+        rows = work => rows?,
         _ = tokio::signal::ctrl_c() => {
-            eprintln!("query cancelled");
-            return Ok(());
+            // Dropping the query sends the job abort from a background task; give it a
+            // moment before the process (and its runtime) may end.
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            anyhow::bail!("query cancelled (Ctrl-C); its Bulk job was aborted");
         }
     };
     if timings {

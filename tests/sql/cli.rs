@@ -1,8 +1,9 @@
 //! The `sfdf sql` and `sfdf demo` commands, run as a user runs them.
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
-use crate::support::{bulk_soql, live, org};
+use crate::support::{bulk_soql, live, org, text_of};
 
 async fn sfdf(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
@@ -87,6 +88,67 @@ async fn sql_writes_csv_and_json_for_a_connection_file() {
     let out = sfdf(vec!["sql".into(), file, "SELECT nope FROM account".into()]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("No field named nope"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shell_reads_statements_over_several_lines() {
+    let org = org(40).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("conn.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "connection_name: Test\ndeveloper_name: test_org\ndomain_url: {}\nclient_id: {}\nclient_secret: {}\n",
+            org.base_url(),
+            org.client_id(),
+            org.client_secret()
+        ),
+    )
+    .expect("writes");
+    let input =
+        "SELECT count(*) AS n\n  FROM account\n  WHERE industry IS NOT NULL;\n\\d contact\n\\q\n";
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sfdf"))
+            .args([
+                "sql".as_ref(),
+                file.as_os_str(),
+                "--format".as_ref(),
+                "csv".as_ref(),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sfdf starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("writes");
+        child.wait_with_output().expect("sfdf ends")
+    })
+    .await
+    .expect("joins");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let with_industry = live(&org, "Account")
+        .iter()
+        .filter(|a| text_of(a.get("Industry")).is_some())
+        .count();
+    assert!(
+        stdout.starts_with(&format!("n\n{with_industry}\n")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("AccountId,Utf8,"), "{stdout}");
+    assert_eq!(
+        bulk_soql(&org),
+        ["SELECT Id FROM Account WHERE Industry != NULL"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

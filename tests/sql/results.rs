@@ -142,3 +142,35 @@ async fn filters_on_dates_numbers_and_booleans_match_the_records() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_two_connections_each_is_a_schema_and_unqualified_names_are_not_guessed() {
+    let org = org(30).await;
+    let first = crate::support::connection(&org);
+    let second = sfdf_connector::Connection::builder()
+        .developer_name("Sales_EU")
+        .domain_url(org.base_url())
+        .client_credentials(
+            org.client_id(),
+            secrecy::SecretString::from(org.client_secret().to_owned()),
+        )
+        .build()
+        .expect("valid");
+    let ctx = sfdf_connector::provider::SessionBuilder::new()
+        .connection(first)
+        .connection(second)
+        .build()
+        .await
+        .expect("two connections");
+    let accounts = live(&org, "Account").len();
+    for text in [
+        "SELECT Id FROM demo.account",
+        "SELECT Id FROM sales_eu.Account",
+        "SELECT Id FROM SALES_EU.ACCOUNT",
+    ] {
+        assert_eq!(row_count(&query(&ctx, text).await), accounts, "{text}");
+    }
+    let unqualified = sql(&ctx, "SELECT Id FROM Account").await;
+    let message = unqualified.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("not found"), "{message}");
+}
