@@ -16,19 +16,37 @@
 //!
 //! # Example
 //!
-//! ```no_run
-//! # async fn run() -> datafusion::common::Result<()> {
+//! Against the emulated org (a real org only needs another connection):
+//!
+//! ```
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use secrecy::SecretString;
 //! use sfdf_connector::Connection;
 //! use sfdf_connector::provider::{SessionBuilder, sql};
+//! use sfdf_emulator::EmulatedOrg;
 //!
-//! let connection = Connection::from_yaml_file("examples/demo-connection.yaml")
-//!     .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+//! let org = EmulatedOrg::builder().rows(200).start().await?;
+//! let connection = Connection::builder()
+//!     .developer_name("sales_eu")
+//!     .domain_url(org.base_url())
+//!     .client_credentials(org.client_id(), SecretString::from(org.client_secret().to_owned()))
+//!     .build()?;
 //! let ctx = SessionBuilder::new().connection(connection).build().await?;
-//! sql(&ctx, "SELECT Name, AnnualRevenue FROM Account WHERE Industry = 'Energy' \
-//!            ORDER BY AnnualRevenue DESC LIMIT 10")
-//!     .await?
-//!     .show()
-//!     .await?;
+//!
+//! // As typed: names resolve ignoring case, results keep the org's spelling.
+//! let top = sql(
+//!     &ctx,
+//!     "SELECT Name, AnnualRevenue FROM Account WHERE Industry = 'Energy' \
+//!      ORDER BY AnnualRevenue DESC LIMIT 10",
+//! )
+//! .await?
+//! .collect()
+//! .await?;
+//! assert_eq!(top[0].schema().field(1).name(), "AnnualRevenue");
+//!
+//! let count = sql(&ctx, "SELECT count(*) FROM sales_eu.account").await?.collect().await?;
+//! assert_eq!(count[0].num_rows(), 1);
 //! # Ok(()) }
 //! ```
 //!
