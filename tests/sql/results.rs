@@ -174,3 +174,35 @@ async fn with_two_connections_each_is_a_schema_and_unqualified_names_are_not_gue
     let message = unqualified.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("not found"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quarter_filters_become_soql_date_functions() {
+    let org = org(300).await;
+    let ctx = context(&org).await;
+    let rows = query(
+        &ctx,
+        "SELECT Id FROM Opportunity WHERE date_part('quarter', CloseDate) = 2 AND extract(month FROM CloseDate) <> 4",
+    )
+    .await;
+    let mut got: Vec<_> = texts(&rows, "Id").into_iter().flatten().collect();
+    got.sort();
+    let mut expected: Vec<String> = live(&org, "Opportunity")
+        .iter()
+        .filter(|o| {
+            let month: u32 = text_of(o.get("CloseDate"))
+                .and_then(|d| d.get(5..7).and_then(|m| m.parse().ok()))
+                .unwrap_or(0);
+            (4..=6).contains(&month) && month != 4
+        })
+        .map(|o| o.id().to_owned())
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+    assert_eq!(
+        bulk_soql(&org),
+        [
+            "SELECT Id FROM Opportunity WHERE CALENDAR_QUARTER(CloseDate) = 2 AND (CALENDAR_MONTH(CloseDate) != 4 AND CloseDate != NULL)"
+        ]
+    );
+}

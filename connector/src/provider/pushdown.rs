@@ -22,7 +22,8 @@ use datafusion::logical_expr::{BinaryExpr, Expr, Like, Operator, TableProviderFi
 
 use chrono::{DateTime, NaiveDate, Utc};
 use soql::{
-    CompareOp, Comparison, Expr as Soql, FieldExpr, FieldPath, InCondition, InValues, Literal, Span,
+    CompareOp, Comparison, Expr as Soql, FieldExpr, FieldPath, Function, FunctionArg, FunctionCall,
+    InCondition, InValues, Literal, Span,
 };
 
 /// A filter translated to SOQL.
@@ -107,14 +108,46 @@ fn family(data_type: &DataType) -> Option<Family> {
     }
 }
 
-/// A field a condition may name: its path and how it compares.
+/// What a condition may compare: a field, or a date function of a date field.
 struct Field {
+    /// The field itself (null tests always name it).
     path: FieldPath,
+    /// `CALENDAR_YEAR(CloseDate)` for a date part, else `None`.
+    function: Option<Function>,
     family: Family,
+}
+
+impl Field {
+    fn lhs(&self) -> FieldExpr {
+        match self.function {
+            None => FieldExpr::Path(self.path.clone()),
+            Some(function) => FieldExpr::Call(FunctionCall {
+                function,
+                args: vec![FunctionArg::Field(FieldExpr::Path(self.path.clone()))],
+                span: Span::NONE,
+            }),
+        }
+    }
+}
+
+/// SOQL's date function for DataFusion's `date_part`/`EXTRACT` part, where both number the
+/// same way (`dow` and `week` differ: SOQL counts Sunday as 1 and its own weeks).
+fn date_function(part: &str) -> Option<Function> {
+    Some(match part.to_ascii_lowercase().as_str() {
+        "year" => Function::CalendarYear,
+        "quarter" => Function::CalendarQuarter,
+        "month" => Function::CalendarMonth,
+        "day" => Function::DayInMonth,
+        "doy" => Function::DayInYear,
+        _ => return None,
+    })
 }
 
 impl FilterFields<'_> {
     fn field(&self, expr: &Expr) -> Option<Field> {
+        if let Expr::ScalarFunction(call) = expr {
+            return self.date_part(call);
+        }
         let column = match expr {
             Expr::Column(column) => column,
             // Widening numeric casts keep comparisons meaning the same; anything else
@@ -135,7 +168,29 @@ impl FilterFields<'_> {
         }
         Some(Field {
             path: FieldPath::new(field.name())?,
+            function: None,
             family,
+        })
+    }
+
+    /// `date_part('year', CloseDate)` on a date field. Datetime fields are left out: SOQL
+    /// may evaluate date functions in the user's time zone, DataFusion in UTC.
+    fn date_part(&self, call: &datafusion::logical_expr::expr::ScalarFunction) -> Option<Field> {
+        if !matches!(call.func.name(), "date_part" | "datepart") {
+            return None;
+        }
+        let [Expr::Literal(part, _), Expr::Column(column)] = call.args.as_slice() else {
+            return None;
+        };
+        let function = date_function(part.try_as_str()??)?;
+        let field = self.schema.field_with_name(&column.name).ok()?;
+        if field.data_type() != &DataType::Date32 || !(self.filterable)(field.name()) {
+            return None;
+        }
+        Some(Field {
+            path: FieldPath::new(field.name())?,
+            function: Some(function),
+            family: Family::Ordered,
         })
     }
 }
@@ -238,7 +293,7 @@ pub fn to_soql(expr: &Expr, fields: &FilterFields<'_>) -> Option<Pushed> {
                 return None;
             }
             let condition = Soql::In(InCondition {
-                lhs: FieldExpr::Path(field.path.clone()),
+                lhs: field.lhs(),
                 negated: in_list.negated,
                 values: InValues::List(values),
                 span: Span::NONE,
@@ -365,8 +420,14 @@ fn like_to_soql(like: &Like, fields: &FilterFields<'_>) -> Option<Pushed> {
 }
 
 fn compare(field: &Field, op: CompareOp, value: Literal) -> Soql {
+    // A null test names the field itself: `CALENDAR_YEAR(CloseDate) != NULL` is not SOQL.
+    let lhs = if matches!(value, Literal::Null) {
+        FieldExpr::Path(field.path.clone())
+    } else {
+        field.lhs()
+    };
     Soql::Compare(Comparison {
-        lhs: FieldExpr::Path(field.path.clone()),
+        lhs,
         op,
         value,
         value_span: Span::NONE,
@@ -665,6 +726,35 @@ mod tests {
         assert_eq!(
             pushed(ident("Name").like(lit(r"50\%\a"))),
             inexact(r"Name LIKE '50\%a'")
+        );
+    }
+
+    #[test]
+    fn date_parts_of_date_fields_become_date_functions() {
+        use datafusion::functions::expr_fn::date_part;
+        assert_eq!(
+            pushed(date_part(lit("year"), ident("CloseDate")).eq(lit(2024i32))),
+            exact("CALENDAR_YEAR(CloseDate) = 2024")
+        );
+        assert_eq!(
+            pushed(
+                date_part(lit("QUARTER"), ident("CloseDate"))
+                    .in_list(vec![lit(1i32), lit(2i32)], false)
+            ),
+            exact("CALENDAR_QUARTER(CloseDate) IN (1, 2)")
+        );
+        assert_eq!(
+            pushed(date_part(lit("month"), ident("CloseDate")).not_eq(lit(3i32))),
+            exact("CALENDAR_MONTH(CloseDate) != 3 AND CloseDate != NULL")
+        );
+        // SOQL numbers weekdays from Sunday = 1, and may use the user's time zone for datetimes.
+        assert_eq!(
+            pushed(date_part(lit("dow"), ident("CloseDate")).eq(lit(1i32))),
+            None
+        );
+        assert_eq!(
+            pushed(date_part(lit("year"), ident("CreatedDate")).eq(lit(2024i32))),
+            None
         );
     }
 
