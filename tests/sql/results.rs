@@ -206,3 +206,41 @@ async fn quarter_filters_become_soql_date_functions() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_and_soap_scans_answer_like_bulk() {
+    use sfdf_connector::ApiType;
+    use sfdf_emulator::Api;
+
+    let org = org(200).await;
+    let text = "SELECT Name FROM account WHERE NumberOfEmployees > 5000 ORDER BY Name, Id";
+    let soql = "SELECT Id, Name FROM Account WHERE NumberOfEmployees > 5000";
+    let bulk = texts(&query(&context(&org).await, text).await, "Name");
+    assert!(!bulk.is_empty());
+    for (api_type, api) in [(ApiType::Rest, Api::Rest), (ApiType::Soap, Api::Soap)] {
+        org.clear_requests();
+        let connection = sfdf_connector::Connection::builder()
+            .developer_name("demo")
+            .domain_url(org.base_url())
+            .api_type(api_type)
+            .client_credentials(
+                org.client_id(),
+                secrecy::SecretString::from(org.client_secret().to_owned()),
+            )
+            .build()
+            .expect("valid");
+        let ctx = sfdf_connector::provider::SessionBuilder::new()
+            .connection(connection)
+            .build()
+            .await
+            .expect("session");
+        assert_eq!(texts(&query(&ctx, text).await, "Name"), bulk, "{api_type}");
+        let sent: Vec<String> = org
+            .requests()
+            .into_iter()
+            .filter(|r| r.api == api)
+            .filter_map(|r| r.soql)
+            .collect();
+        assert_eq!(sent, [soql], "{api_type}");
+    }
+}

@@ -52,6 +52,13 @@ pub async fn write(
 ) -> anyhow::Result<usize> {
     let schema = stream.schema();
     let mut rows = 0;
+    if schema.fields().is_empty() && format != Format::Parquet {
+        // `SET`, `CREATE VIEW` and the like answer with no columns: nothing to print.
+        while let Some(batch) = stream.next().await {
+            batch.map_err(super::plain)?;
+        }
+        return Ok(0);
+    }
     match format {
         Format::Table => {
             let mut batches = Vec::new();
