@@ -90,6 +90,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
 
     next(&format!("Reading {CONNECTION_PATH}"));
+    if !CONNECTION_FILE.contains(FILE_DOMAIN) {
+        anyhow::bail!(
+            "{CONNECTION_PATH} no longer names the emulator's default address {FILE_DOMAIN}; \
+             the demo replaces that address with its own emulated org's, so restore `domain_url: {FILE_DOMAIN}`"
+        );
+    }
     let text = CONNECTION_FILE.replace(FILE_DOMAIN, org.base_url());
     let connection = Connection::from_yaml_with_env(&text, CONNECTION_PATH, None, &|_| None)?;
     println!(
