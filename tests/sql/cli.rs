@@ -169,3 +169,54 @@ async fn demo_runs_end_to_end_and_shows_each_query_s_soql() {
     );
     assert!(stdout.contains("Done in"), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_aborts_the_running_bulk_job() {
+    // The job never finishes on its own: the query is waiting on it when Ctrl-C comes.
+    let org = sfdf_emulator::EmulatedOrg::builder()
+        .rows(50)
+        .bulk_polls_in_progress(100_000)
+        .start()
+        .await
+        .expect("org");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("conn.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "connection_name: Test\ndeveloper_name: test_org\ndomain_url: {}\nclient_id: {}\nclient_secret: {}\n",
+            org.base_url(),
+            org.client_id(),
+            org.client_secret()
+        ),
+    )
+    .expect("writes");
+    let child = Command::new(env!("CARGO_BIN_EXE_sfdf"))
+        .args([
+            "sql".as_ref(),
+            file.as_os_str(),
+            "SELECT Name FROM Account".as_ref(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sfdf starts");
+    crate::support::eventually("the Bulk job is created", || !bulk_soql(&org).is_empty()).await;
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("sfdf ends"))
+        .await
+        .expect("joins");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    let aborts = org
+        .requests()
+        .iter()
+        .filter(|r| r.api == sfdf_emulator::Api::Bulk && r.method == "PATCH")
+        .count();
+    assert_eq!(aborts, 1, "the job was aborted once");
+}
