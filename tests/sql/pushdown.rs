@@ -122,6 +122,14 @@ async fn explain_shows_the_soql_api_and_calls_without_running_a_job() {
         "{text}"
     );
     assert!(bulk_soql(&org).is_empty(), "EXPLAIN created a Bulk job");
+
+    // EXPLAIN ANALYZE runs the scan and counts what it read.
+    let analyzed = query(&ctx, "EXPLAIN ANALYZE SELECT count(*) FROM account").await;
+    let text = pretty_format_batches(&analyzed)
+        .expect("printable")
+        .to_string();
+    let accounts = live(&org, "Account").len();
+    assert!(text.contains(&format!("output_rows={accounts}")), "{text}");
 }
 
 fn job_requests(org: &EmulatedOrg, method: &str) -> usize {

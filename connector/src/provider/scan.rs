@@ -9,6 +9,7 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
@@ -28,6 +29,7 @@ use crate::extract::ExtractPlan;
 pub struct SoqlScanExec {
     plan: ExtractPlan,
     properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
 }
 
 impl SoqlScanExec {
@@ -42,6 +44,7 @@ impl SoqlScanExec {
         Self {
             plan,
             properties: Arc::new(properties),
+            metrics: ExecutionPlanMetricsSet::new(),
         }
     }
 
@@ -115,6 +118,10 @@ impl ExecutionPlan for SoqlScanExec {
         )
     }
 
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
     fn execute(
         &self,
         partition: usize,
@@ -122,7 +129,11 @@ impl ExecutionPlan for SoqlScanExec {
     ) -> Result<SendableRecordBatchStream> {
         // `open` does no I/O: the partition's task starts when the stream is first polled.
         let stream = self.plan.open(partition).map_err(to_datafusion)?;
-        let stream = stream.map_err(to_datafusion);
+        // Rows per partition, for `EXPLAIN ANALYZE`.
+        let baseline = BaselineMetrics::new(&self.metrics, partition);
+        let stream = stream.map_err(to_datafusion).inspect_ok(move |batch| {
+            baseline.record_output(batch.num_rows());
+        });
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             self.plan.schema(),
             stream,
