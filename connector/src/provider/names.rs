@@ -15,8 +15,9 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::parser::{CopyToSource, Statement as DFStatement};
 use datafusion::sql::sqlparser::ast::{
-    Expr as SqlExpr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectItem,
-    SelectItemQualifiedWildcardKind, TableAlias, TableFactor, VisitMut, VisitorMut,
+    Expr as SqlExpr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query,
+    Select, SelectItem, SelectItemQualifiedWildcardKind, TableAlias, TableFactor, VisitMut,
+    VisitorMut,
 };
 
 /// Known names, keyed by their lower-case form.
@@ -133,6 +134,13 @@ impl VisitorMut for Canonicalizer<'_> {
                 _ => {}
             }
         }
+        for join in select.from.iter_mut().flat_map(|t| t.joins.iter_mut()) {
+            if let Some(JoinConstraint::Using(columns)) = constraint(&mut join.join_operator) {
+                columns
+                    .iter_mut()
+                    .for_each(|c| self.names.fix_object_name(c));
+            }
+        }
         ControlFlow::Continue(())
     }
 
@@ -158,6 +166,17 @@ impl VisitorMut for Canonicalizer<'_> {
             _ => {}
         }
         ControlFlow::Continue(())
+    }
+}
+
+fn constraint(operator: &mut JoinOperator) -> Option<&mut JoinConstraint> {
+    use JoinOperator::*;
+    match operator {
+        Join(c) | Inner(c) | Left(c) | LeftOuter(c) | Right(c) | RightOuter(c) | FullOuter(c)
+        | CrossJoin(c) | Semi(c) | LeftSemi(c) | RightSemi(c) | Anti(c) | LeftAnti(c)
+        | RightAnti(c) => Some(c),
+        AsOf { constraint, .. } => Some(constraint),
+        _ => None,
     }
 }
 
@@ -206,6 +225,17 @@ mod tests {
                 &["Opportunity", "StageName", "Amount"],
             ),
             "SELECT \"StageName\", sum(\"Amount\") AS \"Amount\" FROM \"Opportunity\" GROUP BY \"StageName\" ORDER BY \"Amount\""
+        );
+    }
+
+    #[test]
+    fn join_using_columns_are_rewritten() {
+        assert_eq!(
+            rewrite(
+                "SELECT * FROM contact JOIN opportunity USING (accountid)",
+                &["Contact", "Opportunity", "AccountId"]
+            ),
+            "SELECT * FROM \"Contact\" JOIN \"Opportunity\" USING(\"AccountId\")"
         );
     }
 
