@@ -94,6 +94,13 @@ async fn quotes_in_sql_strings_cannot_change_the_soql() {
     )
     .await;
     assert_eq!(row_count(&rows), 0);
+    // Names cannot carry SOQL either: only objects and fields the org described exist.
+    for text in [
+        "SELECT Id FROM \"Account WHERE Name != null\"",
+        "SELECT \"Id FROM Account WHERE Name != null\" FROM Account",
+    ] {
+        assert!(sql(&ctx, text).await.is_err(), "{text}");
+    }
     assert_eq!(
         bulk_soql(&org),
         [
