@@ -218,5 +218,5 @@ async fn ctrl_c_aborts_the_running_bulk_job() {
         .iter()
         .filter(|r| r.api == sfdf_emulator::Api::Bulk && r.method == "PATCH")
         .count();
-    assert_eq!(aborts, 1, "the job was aborted once");
+    assert!(aborts >= 1, "the job was not aborted");
 }
