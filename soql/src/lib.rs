@@ -14,7 +14,7 @@
 //! | Print normalized SOQL | `query.to_string()`, `expr.to_string()` (`Display`) |
 //! | The org's error text | `err.to_string()` (query row, caret, `ERROR at Row:R:Column:C`, detail); `err.error_code()` |
 //! | Check against metadata | [`check`]`(&Query, &dyn `[`Metadata`]`)`, [`check_text`], [`check_where`] |
-//! | Evaluate a filter | [`matches`]`(&Expr, &impl `[`Record`]`, &`[`EvalContext`]`) -> Result<bool, `[`EvalError`]`>` |
+//! | Evaluate a filter | [`matches`](fn@matches)`(&Expr, &impl `[`Record`]`, &`[`EvalContext`]`) -> Result<bool, `[`EvalError`]`>` |
 //! | ORDER BY / LIMIT / OFFSET | [`compare_records`], [`sort_key_order`], [`select_rows`] |
 //! | Build queries in code | [`Query::builder`], [`field`], [`Expr::eq`]/[`Expr::in_list`]/[`Expr::like`]/[`Expr::and`]..., [`Literal::string`]/[`Literal::datetime`]... |
 //!

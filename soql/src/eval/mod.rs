@@ -50,7 +50,7 @@ pub trait Subqueries {
     fn values(&self, query: &Query) -> Result<Vec<Value>, EvalError>;
 }
 
-/// Rejects every subquery; used by [`matches`].
+/// Rejects every subquery; used by [`matches`](fn@matches).
 struct NoSubqueries;
 
 impl Subqueries for NoSubqueries {
@@ -71,7 +71,7 @@ pub fn matches<R: Record + ?Sized>(
     matches_with_subqueries(expr, record, ctx, &NoSubqueries)
 }
 
-/// Like [`matches`], answering `IN (SELECT ..)` through `subqueries`.
+/// Like [`matches`](fn@matches), answering `IN (SELECT ..)` through `subqueries`.
 pub fn matches_with_subqueries<R: Record + ?Sized>(
     expr: &Expr,
     record: &R,
