@@ -110,9 +110,11 @@ impl Display for Expr {
                 }
                 Ok(())
             }
+            // Parentheses only around AND/OR: each pair is a nesting level
+            // the parser counts, so printing never nests deeper than the input.
             Expr::Not(inner) => {
-                // Always parenthesized: `NOT (a AND b)` and `NOT (a)` read the same way.
-                write!(f, "NOT ({inner})")
+                f.write_str("NOT ")?;
+                write_term(f, inner)
             }
             Expr::Compare(c) => write!(f, "{c}"),
             Expr::In(c) => {

@@ -57,7 +57,7 @@ fn all_constructors_print_valid_soql() {
     let e = e.unwrap_or(Expr::And(vec![]));
     assert_eq!(
         e.to_string(),
-        r"Name = 'O\'Brien \\ \n' AND Amount != -5 AND Score__c > 2.5 AND CloseDate <= 2024-02-29 AND (ParentId = NULL OR Parent.Name != NULL) AND Name LIKE '50\%\_off%' AND Industry IN ('a', NULL) AND Id NOT IN ('001') AND Tags__c EXCLUDES ('a;b') AND NOT (IsDeleted = FALSE)"
+        r"Name = 'O\'Brien \\ \n' AND Amount != -5 AND Score__c > 2.5 AND CloseDate <= 2024-02-29 AND (ParentId = NULL OR Parent.Name != NULL) AND Name LIKE '50\%\_off%' AND Industry IN ('a', NULL) AND Id NOT IN ('001') AND Tags__c EXCLUDES ('a;b') AND NOT IsDeleted = FALSE"
     );
     assert_eq!(soql::parse_where(&e.to_string()).ok(), Some(e));
 }

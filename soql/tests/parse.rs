@@ -308,3 +308,14 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let nots = format!("{}A = 1", "NOT ".repeat(5000));
     assert!(parse_where(&nots).is_err());
 }
+
+#[test]
+fn printing_never_nests_deeper_than_the_input() {
+    // Found by the fuzzer: `NOT (NOT (..))` doubled the nesting of 33 NOTs past the limit.
+    let text = format!("{}A = 1", "NOT ".repeat(40));
+    let e = w(&text);
+    assert_eq!(e.to_string(), text);
+    assert_eq!(parse_where(&e.to_string()).ok(), Some(e));
+    let e = w("NOT (A = 1 AND NOT (B = 2 OR C = 3))");
+    assert_eq!(e.to_string(), "NOT (A = 1 AND NOT (B = 2 OR C = 3))");
+}
