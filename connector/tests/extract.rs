@@ -266,3 +266,50 @@ async fn row_limit_stops_the_object() {
         );
     }
 }
+
+#[tokio::test]
+async fn both_result_pages_shapes_and_the_locator_walk() {
+    use sfdf_emulator::{EmulatedOrg, ResultPagesShape};
+    let documented = EmulatedOrg::builder()
+        .rows(2_000)
+        .page_rows(300)
+        .result_pages_shape(ResultPagesShape::Documented)
+        .start()
+        .await
+        .unwrap();
+    let observed = org(2_000, 300).await;
+    for (org, version) in [
+        (&documented, "62.0"),
+        (&observed, "62.0"),
+        (&observed, "57.0"),
+    ] {
+        org.clear_requests();
+        let conn = sfdf_connector::Connection::builder()
+            .developer_name("p")
+            .domain_url(org.base_url())
+            .client_credentials(org.client_id(), org.client_secret().into())
+            .api_version(version)
+            .build()
+            .unwrap();
+        let session = Session::connect(&conn).await.unwrap();
+        let plan = session
+            .plan_with(
+                &SoqlQuery::new("Account").columns(["Id", "Name"]),
+                &PlanOptions {
+                    partitions: 3,
+                    ..PlanOptions::default()
+                },
+            )
+            .await
+            .unwrap();
+        let all = concat(&collect(&plan).await, &plan);
+        assert_matches_org(&sorted_by_id(&all), &org_rows(org, "Account"));
+        let listed = org
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/resultPages"));
+        // Below v58.0 there is no resultPages: one partition walks the locators.
+        assert_eq!(listed, version != "57.0");
+        org.clear_requests();
+    }
+}

@@ -151,3 +151,10 @@ async fn a_job_that_keeps_failing_is_a_clear_error() {
         .count();
     assert_eq!(creates, 1);
 }
+
+#[tokio::test]
+async fn nul_bytes_in_a_page() {
+    let (_, org) =
+        extract_with_fault(ApiType::BulkV2, |org| org.faults().nul_bytes_in_next_page()).await;
+    assert!(org.requests().iter().any(|r| r.path.contains("/results")));
+}
