@@ -31,6 +31,7 @@
 //!    every stream is dropped while the job still runs.
 
 mod csv;
+pub(crate) mod read;
 pub(crate) mod text;
 
 use std::pin::Pin;
@@ -305,7 +306,7 @@ impl ExtractPlan {
         let inner = &self.inner;
         let r = inner
             .job
-            .get_or_init(|| async { crate::session::run_job(inner).await.map_err(Arc::new) })
+            .get_or_init(|| async { read::run_job(inner).await.map_err(Arc::new) })
             .await;
         r.as_ref().map_err(|e| Error::Shared(Arc::clone(e)))
     }
@@ -358,7 +359,7 @@ impl ExtractPlan {
                 ),
             ));
         }
-        Ok(crate::session::open_partition(self.clone(), index))
+        Ok(read::open_partition(self.clone(), index))
     }
 
     /// Every partition in order, as one stream; the next partitions are fetched ahead

@@ -1,0 +1,332 @@
+//! Reading partitions: the Bulk job behind a plan, Bulk result pages, REST and SOAP cursors.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::api::{bulk2, rest, soap};
+use crate::config::ApiType;
+use crate::error::{Error, Result};
+use crate::extract::{
+    BatchStream, BulkCsvDecoder, CsvFormat, ExtractPlan, PageSource, PlanInner, PreparedJob,
+};
+
+/// Runs a plan's Bulk job to completion and lists its result pages. A `Failed` job is
+/// created again (nothing was emitted yet, so no row can be duplicated).
+pub(crate) async fn run_job(plan: &PlanInner) -> Result<PreparedJob> {
+    let client = plan.session.client();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let info = bulk2::create(client, &plan.soql, plan.query.include_deleted).await?;
+        // From here on, dropping this future (every stream gone) aborts and deletes the job.
+        let guard = bulk2::JobGuard::new(info.id.clone(), Arc::clone(client));
+        let done = bulk2::wait(client, &info.id).await?;
+        guard.set_finished();
+        match done.state.as_str() {
+            "JobComplete" => {
+                let pages = bulk2::list_pages(client, &info.id).await?;
+                return Ok(PreparedJob {
+                    guard,
+                    pages,
+                    total_rows: done.number_records_processed,
+                });
+            }
+            "Failed" if attempt < plan.options.job_attempts.max(1) => {
+                tracing::warn!(job = %info.id, attempt, "Bulk query job failed ({}); creating it again", done.error_message.as_deref().unwrap_or("no errorMessage"));
+            }
+            state => {
+                return Err(Error::Job {
+                    job_id: info.id.clone(),
+                    object: plan.query.object.clone(),
+                    state: state.to_string(),
+                    message: done
+                        .error_message
+                        .clone()
+                        .unwrap_or_else(|| "the job gave no errorMessage".into()),
+                });
+            }
+        }
+    }
+}
+
+/// Runs a partition on its own task; batches arrive through a small channel, so a slow
+/// consumer slows the download (memory stays bounded) and dropping the stream stops it.
+pub(crate) fn open_partition(plan: ExtractPlan, index: usize) -> BatchStream {
+    let (tx, rx) = mpsc::channel::<Result<datafusion::arrow::record_batch::RecordBatch>>(2);
+    tokio::spawn(async move {
+        let work = async {
+            let pages = plan.pages_of(index).await?;
+            run_partition(&plan, &pages, &tx).await
+        };
+        // Every consumer gone: drop the work (a running job's guard aborts it).
+        let result = tokio::select! {
+            r = work => r,
+            _ = tx.closed() => Ok(()),
+        };
+        if let Err(e) = result {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+type Sender = mpsc::Sender<Result<datafusion::arrow::record_batch::RecordBatch>>;
+
+/// A closed channel means the consumer is gone: stop quietly.
+struct Stopped;
+
+async fn emit(
+    tx: &Sender,
+    batches: Vec<datafusion::arrow::record_batch::RecordBatch>,
+) -> Result<(), Stopped> {
+    for b in batches {
+        tx.send(Ok(b)).await.map_err(|_| Stopped)?;
+    }
+    Ok(())
+}
+
+async fn run_partition(plan: &ExtractPlan, pages: &[PageSource], tx: &Sender) -> Result<()> {
+    for page in pages {
+        let outcome = match page {
+            PageSource::BulkPage { url, .. } => {
+                read_bulk_page(plan, url, tx).await.map(|r| r.map(|_| ()))
+            }
+            PageSource::BulkAllPages { job_id } => {
+                let client = plan.inner.session.client();
+                let rows = plan.inner.options.page_rows;
+                let mut url = bulk2::first_page_url(client, job_id, rows);
+                loop {
+                    match read_bulk_page(plan, &url, tx).await? {
+                        Ok(Some(locator)) => url = bulk2::page_url(client, job_id, &locator, rows),
+                        Ok(None) => break,
+                        Err(Stopped) => return Ok(()),
+                    }
+                }
+                Ok(Ok(()))
+            }
+            PageSource::Cursor {
+                soql,
+                include_deleted,
+            } => match plan.inner.api_type {
+                ApiType::Soap => read_soap(plan, soql, *include_deleted, tx).await,
+                _ => read_rest(plan, soql, *include_deleted, tx).await,
+            },
+        };
+        match outcome? {
+            Ok(()) => {}
+            Err(Stopped) => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// Reads one Bulk results page into batches. A body that fails midway (or ends short of
+/// `Sforce-NumberOfRecords`, or mid-line) is fetched again and the rows already emitted
+/// are skipped: locators can be re-read while the job exists.
+async fn read_bulk_page(
+    plan: &ExtractPlan,
+    url: &str,
+    tx: &Sender,
+) -> Result<Result<Option<String>, Stopped>> {
+    let client = plan.inner.session.client();
+    let retry = client.retry().clone();
+    let context = format!("Bulk CSV page of {}", plan.inner.query.object);
+    let mut emitted = 0u64;
+    let mut failures = 0u32;
+    loop {
+        let reply = bulk2::open_page(client, url).await?;
+        let locator = bulk2::next_locator(&reply);
+        let expected: Option<u64> = reply
+            .header("sforce-numberofrecords")
+            .and_then(|n| n.trim().parse().ok());
+        let mut decoder = BulkCsvDecoder::new(
+            &context,
+            plan.schema(),
+            CsvFormat::default(),
+            plan.inner.options.batch_size,
+            emitted,
+        );
+        let mut body = std::pin::pin!(reply.into_stream());
+        let mut last_byte = b'\n';
+        let mut cut: Option<String> = None;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(chunk) => {
+                    if let Some(b) = chunk.last() {
+                        last_byte = *b;
+                    }
+                    let batches = decoder.push(&chunk)?;
+                    let rows = batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+                    plan.inner.account(rows, chunk.len() as u64)?;
+                    emitted += rows;
+                    if emit(tx, batches).await.is_err() {
+                        return Ok(Err(Stopped));
+                    }
+                }
+                Err(e) => {
+                    cut = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if cut.is_none() && last_byte != b'\n' && decoder.bytes() > 0 {
+            cut = Some("body ended in the middle of a line".into());
+        }
+        if cut.is_none() {
+            let batches = decoder.finish()?;
+            let total = emitted + batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+            match expected {
+                Some(n) if n > total => cut = Some(format!("body ended after {total} of {n} rows")),
+                _ => {
+                    plan.inner
+                        .account(batches.iter().map(|b| b.num_rows() as u64).sum(), 0)?;
+                    if emit(tx, batches).await.is_err() {
+                        return Ok(Err(Stopped));
+                    }
+                    return Ok(Ok(locator));
+                }
+            }
+        }
+        let reason = cut.unwrap_or_default();
+        if failures >= retry.max_retries {
+            return Err(Error::protocol(
+                &context,
+                format!("page failed {} times, last: {reason}", failures + 1),
+            ));
+        }
+        tracing::debug!(%url, emitted, "Bulk page cut ({reason}); fetching it again");
+        tokio::time::sleep(retry.backoff(failures)).await;
+        failures += 1;
+    }
+}
+
+fn datetime_columns(plan: &ExtractPlan) -> Vec<bool> {
+    plan.inner
+        .schema
+        .fields()
+        .iter()
+        .map(|f| {
+            matches!(
+                f.data_type(),
+                datafusion::arrow::datatypes::DataType::Timestamp(..)
+            )
+        })
+        .collect()
+}
+
+async fn decode_text_page(
+    plan: &ExtractPlan,
+    page: crate::extract::text::CsvPage,
+    tx: &Sender,
+) -> Result<Result<(), Stopped>> {
+    let context = format!(
+        "{} page of {}",
+        plan.inner.api_type, plan.inner.query.object
+    );
+    let mut decoder = BulkCsvDecoder::new(
+        context,
+        plan.schema(),
+        CsvFormat::default(),
+        plan.inner.options.batch_size,
+        0,
+    );
+    let bytes = page.into_bytes();
+    let mut batches = decoder.push(&bytes)?;
+    batches.extend(decoder.finish()?);
+    plan.inner.account(
+        batches.iter().map(|b| b.num_rows() as u64).sum(),
+        bytes.len() as u64,
+    )?;
+    Ok(emit(tx, batches).await)
+}
+
+async fn read_rest(
+    plan: &ExtractPlan,
+    soql: &str,
+    all: bool,
+    tx: &Sender,
+) -> Result<Result<(), Stopped>> {
+    let client = plan.inner.session.client();
+    let columns = &plan.inner.query.columns;
+    let datetimes = datetime_columns(plan);
+    let mut next: Option<String> = None;
+    loop {
+        let page = rest::query_page(client, soql, all, next.as_deref()).await?;
+        let mut csv = crate::extract::text::CsvPage::new(columns);
+        for record in &page.records {
+            if columns.is_empty() {
+                csv.push_row([Some("")]);
+                continue;
+            }
+            let cells: Vec<Option<std::borrow::Cow<'_, str>>> = columns
+                .iter()
+                .zip(&datetimes)
+                .map(|(c, dt)| {
+                    crate::extract::text::json_path(record, c)
+                        .and_then(|v| crate::extract::text::json_cell(v, *dt))
+                })
+                .collect();
+            csv.push_row(cells.iter().map(|c| c.as_deref()));
+        }
+        if decode_text_page(plan, csv, tx).await?.is_err() {
+            return Ok(Err(Stopped));
+        }
+        match page.next_records_url {
+            Some(url) if !page.done => next = Some(url),
+            _ => return Ok(Ok(())),
+        }
+    }
+}
+
+async fn read_soap(
+    plan: &ExtractPlan,
+    soql: &str,
+    all: bool,
+    tx: &Sender,
+) -> Result<Result<(), Stopped>> {
+    let client = plan.inner.session.client();
+    let columns = &plan.inner.query.columns;
+    let target = format!("/services/Soap/u/{}", client.version());
+    let mut locator: Option<String> = None;
+    loop {
+        let soql_owned = soql.to_string();
+        let loc = locator.clone();
+        let call = crate::api::Call {
+            method: reqwest::Method::POST,
+            target: target.clone(),
+            body: crate::api::Body::Soap(Arc::new(move |sid| {
+                soap::query_envelope(sid, &soql_owned, all, loc.as_deref(), 2000)
+            })),
+            accept: "text/xml",
+            context: if locator.is_some() {
+                "SOAP queryMore".into()
+            } else {
+                "SOAP query".into()
+            },
+        };
+        let (_, body) = client.send_bytes(&call).await?;
+        let page = soap::parse_query(&body)?;
+        if let Some((used, limit)) = page.usage {
+            client.note_usage(used, limit);
+        }
+        let mut csv = crate::extract::text::CsvPage::new(columns);
+        for record in &page.records {
+            if columns.is_empty() {
+                csv.push_row([Some("")]);
+                continue;
+            }
+            csv.push_row(columns.iter().map(|c| soap::record_value(record, c)));
+        }
+        if decode_text_page(plan, csv, tx).await?.is_err() {
+            return Ok(Err(Stopped));
+        }
+        match page.locator {
+            Some(l) if !page.done => locator = Some(l),
+            _ => return Ok(Ok(())),
+        }
+    }
+}
