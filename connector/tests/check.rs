@@ -59,7 +59,13 @@ async fn a_good_connection_passes_every_step() {
 #[tokio::test]
 async fn wrong_client_id_or_secret() {
     let org = org(5, 100).await;
-    let (step, causes) = failure(&oauth(org.base_url(), org.client_id(), "wrong")).await;
+    let conn = oauth(org.base_url(), org.client_id(), "wrong-SECRET-123");
+    let report = test_connection(&conn).await;
+    assert!(
+        !format!("{report:?} {conn:?}").contains("wrong-SECRET-123"),
+        "the secret never reaches reports or Debug"
+    );
+    let (step, causes) = failure(&conn).await;
     assert_eq!(step, "token");
     assert!(
         causes.contains("Wrong client id or client secret"),
