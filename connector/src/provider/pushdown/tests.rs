@@ -173,7 +173,17 @@ fn and_or_not_keep_their_structure() {
         pushed(Expr::Not(Box::new(
             ident("NumberOfEmployees").gt(lit(5i32))
         ))),
-        inexact("NOT (NumberOfEmployees > 5)")
+        // SOQL takes NOT before a single comparison; the printer adds parentheses only
+        // around AND/OR.
+        inexact("NOT NumberOfEmployees > 5")
+    );
+    assert_eq!(
+        pushed(Expr::Not(Box::new(
+            ident("NumberOfEmployees")
+                .gt(lit(5i32))
+                .or(ident("NumberOfEmployees").lt(lit(2i32)))
+        ))),
+        inexact("NOT (NumberOfEmployees > 5 OR NumberOfEmployees < 2)")
     );
     // One untranslatable side of an AND is dropped, which keeps more rows: inexact.
     assert_eq!(
