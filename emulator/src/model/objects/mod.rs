@@ -198,13 +198,8 @@ pub(super) fn owner(to: &'static [&'static str]) -> FieldDef {
 }
 
 /// The street/city/…/latitude/longitude parts and the compound address field itself.
-pub(super) fn address(
-    prefix: &'static str,
-    names: [&'static str; 9],
-    label: &'static str,
-) -> Vec<FieldDef> {
+pub(super) fn address(names: [&'static str; 9], label: &'static str) -> Vec<FieldDef> {
     let compound = names[8];
-    let _ = prefix;
     vec![
         f(names[0], "Street", T::Textarea, G::Street)
             .len(255)
@@ -245,7 +240,6 @@ pub(super) fn address_named(prefix: &'static str, label: &'static str) -> Vec<Fi
     let leak =
         |suffix: &str| -> &'static str { Box::leak(format!("{prefix}{suffix}").into_boxed_str()) };
     address(
-        prefix,
         [
             leak("Street"),
             leak("City"),

@@ -395,21 +395,7 @@ pub(super) fn lead() -> ObjectDef {
             .len(255)
             .required(),
     ]);
-    fields.extend(address(
-        "",
-        [
-            "Street",
-            "City",
-            "State",
-            "PostalCode",
-            "Country",
-            "Latitude",
-            "Longitude",
-            "GeocodeAccuracy",
-            "Address",
-        ],
-        "Address",
-    ));
+    fields.extend(address_named("", "Address"));
     fields.extend([
         f("Phone", "Phone", T::Phone, G::Phone(20)),
         f("MobilePhone", "Mobile Phone", T::Phone, G::Phone(50)),

@@ -96,21 +96,7 @@ pub(super) fn user() -> ObjectDef {
         .len(80),
         f("Title", "Title", T::String, G::Title(10)).len(80),
     ]);
-    fields.extend(address(
-        "",
-        [
-            "Street",
-            "City",
-            "State",
-            "PostalCode",
-            "Country",
-            "Latitude",
-            "Longitude",
-            "GeocodeAccuracy",
-            "Address",
-        ],
-        "Address",
-    ));
+    fields.extend(address_named("", "Address"));
     fields.extend([
         f("Email", "Email", T::Email, G::Email(0)).required(),
         f("Phone", "Phone", T::Phone, G::Phone(20)),
