@@ -31,6 +31,8 @@ pub(crate) struct OrgState {
     /// Response body bytes sent so far (after gzip), counted as they go out.
     pub bytes_sent: AtomicU64,
     pub polls_in_progress: u32,
+    /// The modelled outbound link, when its speed is capped.
+    pub link: Option<server::counted::Link>,
     pub data: RwLock<OrgData>,
     pub auth: Mutex<AuthState>,
     pub faults: Mutex<FaultState>,
@@ -68,6 +70,7 @@ pub struct EmulatedOrgBuilder {
     daily_api_limit: u64,
     soap_login_enabled: bool,
     polls_in_progress: u32,
+    link_bytes_per_sec: Option<u64>,
     login_host: bool,
     result_pages_shape: ResultPagesShape,
     bind: SocketAddr,
@@ -91,6 +94,7 @@ impl Default for EmulatedOrgBuilder {
             daily_api_limit: 100_000,
             soap_login_enabled: true,
             polls_in_progress: 1,
+            link_bytes_per_sec: None,
             login_host: false,
             result_pages_shape: ResultPagesShape::Observed,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -206,6 +210,15 @@ impl EmulatedOrgBuilder {
         self
     }
 
+    /// Models the org's outbound network link: all response bodies together leave at most
+    /// `bytes_per_sec` (default: unlimited, i.e. loopback speed). Benchmarks use it to compare
+    /// clients at a realistic network speed, where a client that decodes slower than the link
+    /// shows up as slower than a plain download.
+    pub fn link_speed(mut self, bytes_per_sec: u64) -> Self {
+        self.link_bytes_per_sec = Some(bytes_per_sec);
+        self
+    }
+
     /// The body shape of Bulk `resultPages` (default [`ResultPagesShape::Observed`]).
     pub fn result_pages_shape(mut self, shape: ResultPagesShape) -> Self {
         self.result_pages_shape = shape;
@@ -229,6 +242,11 @@ impl EmulatedOrgBuilder {
     pub async fn start(self) -> Result<EmulatedOrg> {
         if self.page_rows == 0 {
             return Err(Error::Config("page_rows must be at least 1".into()));
+        }
+        if self.link_bytes_per_sec == Some(0) {
+            return Err(Error::Config(
+                "link_speed must be at least 1 byte per second".into(),
+            ));
         }
         let mut users = vec![UserAccount {
             username: self.username.clone(),
@@ -271,6 +289,7 @@ impl EmulatedOrgBuilder {
             api_used: AtomicU64::new(0),
             bytes_sent: AtomicU64::new(0),
             polls_in_progress: self.polls_in_progress,
+            link: self.link_bytes_per_sec.map(server::counted::Link::new),
             result_pages_shape: self.result_pages_shape,
             data: RwLock::new(OrgData::new(self.rows, self.seed, usernames)),
             auth: Mutex::new(auth),

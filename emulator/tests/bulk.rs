@@ -463,3 +463,61 @@ async fn result_pages_can_answer_the_documented_shape() {
     assert_eq!(rest["done"], true);
     assert_eq!(rest["resultPages"].as_array().map(Vec::len), Some(1));
 }
+
+/// Downloads every Account row as one Bulk page; returns the body and how long it took.
+async fn account_page(org: &EmulatedOrg) -> (Vec<u8>, std::time::Duration) {
+    let token = token(org).await;
+    let (_, job) = create(
+        org,
+        &token,
+        json!({"operation": "query", "query": "SELECT Id, Name, Description FROM Account"}),
+    )
+    .await;
+    let id = job["id"].as_str().expect("id").to_owned();
+    wait(org, &token, &id).await;
+    let start = std::time::Instant::now();
+    let resp = get(
+        org,
+        &token,
+        &format!("/services/data/{V}/jobs/query/{id}/results"),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let body = resp.bytes().await.expect("body").to_vec();
+    (body, start.elapsed())
+}
+
+#[tokio::test]
+async fn a_modelled_link_paces_bodies_without_changing_them() {
+    let fast = EmulatedOrg::builder()
+        .rows(3000)
+        .start()
+        .await
+        .expect("org");
+    let rate = 1_000_000;
+    let slow = EmulatedOrg::builder()
+        .rows(3000)
+        .link_speed(rate)
+        .start()
+        .await
+        .expect("org");
+    let (expected, _) = account_page(&fast).await;
+    let before = slow.bytes_sent();
+    let (body, took) = account_page(&slow).await;
+    assert_eq!(body, expected, "pacing must not change a byte");
+    assert!(body.len() > 200_000, "a page worth pacing: {}", body.len());
+    // The link can't carry the page faster than its speed (a lower bound, never flaky).
+    let least = std::time::Duration::from_secs_f64(body.len() as f64 / rate as f64);
+    assert!(
+        took >= least.mul_f64(0.9),
+        "{took:?} for {} bytes",
+        body.len()
+    );
+    assert!(slow.bytes_sent() - before >= body.len() as u64);
+    let err = EmulatedOrg::builder()
+        .link_speed(0)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("link_speed"), "{err}");
+}

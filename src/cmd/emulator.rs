@@ -39,6 +39,10 @@ pub struct Args {
     /// Rows per Bulk API 2.0 result page when the client sends no maxRecords.
     #[arg(long, default_value_t = 50_000)]
     pub page_rows: usize,
+    /// Models a network link of this many megabytes (10^6 bytes) per second, shared by all
+    /// responses (default: unlimited, loopback speed).
+    #[arg(long)]
+    pub link_mb_per_sec: Option<f64>,
     /// Consumer key accepted by the token endpoint (client_credentials and password grants).
     #[arg(long, requires = "client_secret")]
     pub client_id: Option<String>,
@@ -60,6 +64,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .seed(args.seed)
         .page_rows(args.page_rows)
         .bind(SocketAddr::new(args.bind, args.port));
+    if let Some(mb) = args.link_mb_per_sec {
+        anyhow::ensure!(
+            mb.is_finite() && mb * 1e6 >= 1.0,
+            "--link-mb-per-sec must be a positive number of megabytes per second, got {mb}"
+        );
+        builder = builder.link_speed((mb * 1e6) as u64);
+    }
     if let (Some(id), Some(secret)) = (args.client_id, args.client_secret) {
         builder = builder.client_credentials(id, secret);
     }

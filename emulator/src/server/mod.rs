@@ -7,7 +7,7 @@
 mod admin;
 mod aggregate;
 pub(crate) mod bulk;
-mod counted;
+pub(crate) mod counted;
 mod csv;
 pub(crate) mod cursor;
 mod describe;
