@@ -30,6 +30,7 @@ pub mod check;
 pub mod config;
 pub mod error;
 pub mod extract;
+mod filter;
 pub mod provider;
 pub mod schema;
 mod session;
