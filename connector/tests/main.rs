@@ -5,3 +5,4 @@ mod common;
 mod discovery;
 mod extract;
 mod faults;
+mod filters;
