@@ -8,6 +8,7 @@ mod crud;
 mod data;
 mod describe;
 mod faults;
+mod limits;
 mod query;
 mod soap;
 mod tls;

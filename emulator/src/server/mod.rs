@@ -7,6 +7,7 @@
 mod admin;
 mod aggregate;
 pub(crate) mod bulk;
+mod composite;
 pub(crate) mod counted;
 mod csv;
 pub(crate) mod cursor;
@@ -15,6 +16,7 @@ mod engine;
 mod oauth;
 mod query;
 mod render;
+mod request_size;
 mod rest;
 mod soap;
 #[cfg(feature = "tls")]
@@ -88,6 +90,7 @@ pub(crate) fn router(state: Arc<OrgState>, base_url: String) -> Router {
         .route("/queryAll/", get(query::query_all))
         .route("/query/{locator}", get(query::query_more))
         .route("/queryAll/{locator}", get(query::query_more))
+        .route("/composite", post(composite::composite))
         .route("/jobs/query", get(bulk::list).post(bulk::create))
         .route(
             "/jobs/query/{id}",
@@ -332,6 +335,9 @@ async fn track(State(app): State<App>, req: Request<Body>, next: Next) -> Respon
 }
 
 async fn answer(app: &App, api: Api, path: &str, req: Request<Body>, next: Next) -> Response {
+    if let Some(refused) = request_size::refusal(&req) {
+        return refused;
+    }
     if api != Api::Admin {
         let failure = {
             let mut faults = app.state.faults.lock();

@@ -126,6 +126,61 @@ fn page(
     body
 }
 
+/// A failed query: HTTP status, `errorCode`, message.
+pub(crate) type Refusal = (StatusCode, &'static str, String);
+
+/// The first page of a query, or why it was refused.
+pub(crate) fn first_page(
+    app: &App,
+    caller: &Caller,
+    version: &str,
+    q: Option<&str>,
+    batch: usize,
+    all_rows: bool,
+) -> Result<Json, Refusal> {
+    let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_QUERY",
+            "A query string has to be specified".into(),
+        ));
+    };
+    let kind = if all_rows { "queryAll" } else { "query" };
+    let data = app.state.data.read();
+    let (_, selection) = engine::run(&data, &caller.profile, q, all_rows)
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.code, e.message))?;
+    let total = selection.rows.len();
+    let needs_cursor = !selection.count_only && total > batch;
+    let cursor = Arc::new(Cursor {
+        selection,
+        batch_size: batch,
+    });
+    let locator = needs_cursor.then(|| {
+        // The store keeps the cursor; the first page is read from the same Arc.
+        app.state.cursors.open(Arc::clone(&cursor))
+    });
+    Ok(page(&data, cursor, locator.as_deref(), 0, version, kind))
+}
+
+/// The page at `locator` (`{id}-{offset}`) of an open cursor.
+pub(crate) fn next_page(
+    app: &App,
+    version: &str,
+    locator: &str,
+    kind: &str,
+) -> Result<Json, Refusal> {
+    let Some((cursor, offset)) = app.state.cursors.resume(locator) else {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "INVALID_QUERY_LOCATOR",
+            "invalid query locator".into(),
+        ));
+    };
+    let id = locator.rsplit_once('-').map(|(id, _)| id.to_owned());
+    let data = app.state.data.read();
+    Ok(page(&data, cursor, id.as_deref(), offset, version, kind))
+}
+
 async fn run(
     app: App,
     caller: Caller,
@@ -134,40 +189,15 @@ async fn run(
     headers: HeaderMap,
     all_rows: bool,
 ) -> Response {
-    let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
-        return sf_error(
-            StatusCode::BAD_REQUEST,
-            "MALFORMED_QUERY",
-            "A query string has to be specified",
-        );
-    };
     let batch = batch_size(&headers);
-    let kind = if all_rows { "queryAll" } else { "query" };
-    let body = {
-        let data = app.state.data.read();
-        match engine::run(&data, &caller.profile, &q, all_rows) {
-            Err(e) => {
-                let mut resp = sf_error(StatusCode::BAD_REQUEST, e.code, e.message);
-                resp.extensions_mut().insert(LoggedSoql(q));
-                return resp;
-            }
-            Ok((_, selection)) => {
-                let total = selection.rows.len();
-                let needs_cursor = !selection.count_only && total > batch;
-                let cursor = Arc::new(Cursor {
-                    selection,
-                    batch_size: batch,
-                });
-                let locator = needs_cursor.then(|| {
-                    // The store keeps the cursor; the first page is read from the same Arc.
-                    app.state.cursors.open(Arc::clone(&cursor))
-                });
-                page(&data, cursor, locator.as_deref(), 0, &version, kind)
-            }
-        }
+    let result = first_page(&app, &caller, &version, q.as_deref(), batch, all_rows);
+    let mut resp = match result {
+        Ok(body) => deliver_page(&app.state, serde_json::to_vec(&body).unwrap_or_default()).await,
+        Err((status, code, message)) => sf_error(status, code, message),
     };
-    let mut resp = deliver_page(&app.state, serde_json::to_vec(&body).unwrap_or_default()).await;
-    resp.extensions_mut().insert(LoggedSoql(q));
+    if let Some(q) = q {
+        resp.extensions_mut().insert(LoggedSoql(q));
+    }
     resp
 }
 
@@ -221,17 +251,8 @@ pub(crate) async fn query_more(
     } else {
         "query"
     };
-    let Some((cursor, offset)) = app.state.cursors.resume(&locator) else {
-        return sf_error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_QUERY_LOCATOR",
-            "invalid query locator",
-        );
-    };
-    let id = locator.rsplit_once('-').map(|(id, _)| id.to_owned());
-    let body = {
-        let data = app.state.data.read();
-        page(&data, cursor, id.as_deref(), offset, &version, kind)
-    };
-    deliver_page(&app.state, serde_json::to_vec(&body).unwrap_or_default()).await
+    match next_page(&app, &version, &locator, kind) {
+        Ok(body) => deliver_page(&app.state, serde_json::to_vec(&body).unwrap_or_default()).await,
+        Err((status, code, message)) => sf_error(status, code, message),
+    }
 }
