@@ -6,3 +6,4 @@ mod discovery;
 mod extract;
 mod faults;
 mod filters;
+mod limits;

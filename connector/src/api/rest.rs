@@ -1,10 +1,23 @@
-//! REST API calls: versions, describeGlobal, describe, identity, query pages.
+//! REST API calls: versions, describeGlobal, describe, identity, query pages; and the
+//! query size limits every API type checks before sending.
 
+use reqwest::Method;
 use serde::Deserialize;
 
-use super::{ApiClient, Call};
+use super::{ApiClient, Body, Call};
 use crate::error::{Error, Result};
 use crate::schema::{ObjectInfo, ObjectSchema};
+
+/// Salesforce's maximum SOQL statement length, in characters, with every API type.
+pub(crate) const MAX_SOQL_CHARS: usize = 100_000;
+/// Salesforce's limit on a REST request's URI and headers together, in bytes (414 when the
+/// URI alone is longer, 431 when URI and headers are).
+pub(crate) const MAX_URI_AND_HEADERS: usize = 16_384;
+/// Room kept for the headers sent with a query (the bearer token, `Accept`, `User-Agent`,
+/// `Accept-Encoding`, `Host`), which count against [`MAX_URI_AND_HEADERS`] too.
+const HEADER_ROOM: usize = 1_024;
+/// The Composite resource, which carries a long query in its body, exists from 42.0 on.
+const COMPOSITE_SINCE: u16 = 42;
 
 #[derive(Deserialize)]
 struct DescribeGlobal {
@@ -75,26 +88,209 @@ fn yes() -> bool {
     true
 }
 
+/// Refuses a SOQL statement longer than Salesforce accepts ([`MAX_SOQL_CHARS`]) before it
+/// is sent, with every API type: the error names the object, the length, the limit and
+/// what to change in the connection.
+pub(crate) fn check_soql_length(soql: &str) -> Result<()> {
+    let chars = soql.chars().count();
+    if chars <= MAX_SOQL_CHARS {
+        return Ok(());
+    }
+    let object = object_of(soql);
+    Err(Error::Object {
+        reason: format!(
+            "its SOQL query is {} characters long; Salesforce accepts at most {} characters per statement with every API type (it answers MALFORMED_QUERY). Fix: list fewer fields under objects.{object}.fields, or shorten objects.{object}.filter (e.g. a long IN list: filter on a range instead)",
+            thousands(chars),
+            thousands(MAX_SOQL_CHARS)
+        ),
+        object,
+    })
+}
+
+/// How the first page of a REST query is requested.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    /// `GET …/query?q=…`: the URI is short enough.
+    Get(String),
+    /// `POST …/composite` with the `GET` as a subrequest in the body: the URI would pass
+    /// Salesforce's limit, which is the way Salesforce documents for long queries.
+    Composite(String),
+}
+
+/// Picks the request for a query's first page, or explains why none fits.
+fn route(client_version: u16, data_path: &str, soql: &str) -> Result<Route> {
+    check_soql_length(soql)?;
+    let mut u =
+        url::Url::parse("http://x/").map_err(|e| Error::protocol("query", e.to_string()))?;
+    u.query_pairs_mut().append_pair("q", soql);
+    let target = format!("{data_path}?{}", u.query().unwrap_or_default());
+    if target.len() + HEADER_ROOM <= MAX_URI_AND_HEADERS {
+        return Ok(Route::Get(target));
+    }
+    if client_version >= COMPOSITE_SINCE {
+        return Ok(Route::Composite(target));
+    }
+    let object = object_of(soql);
+    Err(Error::Object {
+        reason: format!(
+            "its REST query URI would be {} bytes; Salesforce accepts at most {} bytes of URI and headers per request (it answers 414 URI Too Long), and the Composite resource that carries long queries in the request body needs api_version 42.0 or later (this connection uses {client_version}.0). Fix: set api_version to 42.0 or later, or api_type: bulkv2 or soap (the query goes in the request body), or list fewer fields under objects.{object}.fields, or shorten objects.{object}.filter",
+            thousands(target.len()),
+            thousands(MAX_URI_AND_HEADERS)
+        ),
+        object,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CompositeResponse {
+    composite_response: Vec<SubResult>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubResult {
+    body: serde_json::Value,
+    http_status_code: u16,
+}
+
 /// First page (`query`/`queryAll`) or the next (`nextRecordsUrl`, followed verbatim).
+/// A first page whose URI would be too long goes through the Composite resource; its
+/// `nextRecordsUrl`s are short and are fetched directly.
 pub(crate) async fn query_page(
     client: &ApiClient,
     soql: &str,
     all: bool,
     next: Option<&str>,
 ) -> Result<QueryPage> {
-    let target = match next {
-        Some(url) => url.to_string(),
-        None => {
-            let endpoint = if all { "queryAll" } else { "query" };
-            let mut u = url::Url::parse("http://x/")
-                .map_err(|e| Error::protocol("query", e.to_string()))?;
-            u.query_pairs_mut().append_pair("q", soql);
-            format!(
-                "{}?{}",
-                client.data_path(endpoint),
-                u.query().unwrap_or_default()
-            )
-        }
+    if let Some(url) = next {
+        return client.get_json(url, "REST query").await;
+    }
+    let endpoint = if all { "queryAll" } else { "query" };
+    match route(client.version().major(), &client.data_path(endpoint), soql)? {
+        Route::Get(target) => client.get_json(&target, "REST query").await,
+        Route::Composite(target) => composite_page(client, &target).await,
+    }
+}
+
+/// Runs one `GET` as the only subrequest of a `POST …/composite`.
+async fn composite_page(client: &ApiClient, target: &str) -> Result<QueryPage> {
+    let context = "REST query (composite, the query is too long for a URI)";
+    let body = serde_json::json!({
+        "allOrNone": false,
+        "compositeRequest": [{"method": "GET", "url": target, "referenceId": "query"}],
+    });
+    let call = Call {
+        method: Method::POST,
+        target: client.data_path("composite"),
+        body: Body::Json(body.to_string().into_bytes()),
+        accept: "application/json",
+        context: context.into(),
     };
-    client.get_json(&target, "REST query").await
+    let (_, bytes) = client.send_bytes(&call).await?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let response: CompositeResponse = serde_json::from_slice(bytes)
+        .map_err(|e| Error::protocol(context, format!("not a composite response: {e}")))?;
+    let Some(result) = response.composite_response.into_iter().next() else {
+        return Err(Error::protocol(context, "empty compositeResponse"));
+    };
+    if !(200..300).contains(&result.http_status_code) {
+        let body = serde_json::to_vec(&result.body).unwrap_or_default();
+        return Err(super::errors::parse_error(
+            context,
+            result.http_status_code,
+            &body,
+        ));
+    }
+    serde_json::from_value(result.body)
+        .map_err(|e| Error::protocol(context, format!("unexpected JSON: {e}")))
+}
+
+/// The `FROM` object of a statement, for messages (`?` if it does not parse).
+fn object_of(soql: &str) -> String {
+    soql::parse(soql)
+        .map(|q| q.from.object.name().to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// `123456` → `123,456`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn in_list(n: usize) -> String {
+        let ids: Vec<String> = (0..n).map(|i| format!("'001000000000{i:06}AAA'")).collect();
+        format!("SELECT Id FROM Account WHERE Id IN ({})", ids.join(", "))
+    }
+
+    #[test]
+    fn short_queries_are_sent_as_get() {
+        let route = route(62, "/services/data/v62.0/query", "SELECT Id FROM Account").unwrap();
+        assert_eq!(
+            route,
+            Route::Get("/services/data/v62.0/query?q=SELECT+Id+FROM+Account".into())
+        );
+    }
+
+    #[test]
+    fn uris_past_the_limit_go_through_composite_from_42_on() {
+        let soql = in_list(550);
+        assert!(soql.len() < MAX_URI_AND_HEADERS, "long only once encoded");
+        match route(42, "/services/data/v42.0/query", &soql).unwrap() {
+            Route::Composite(target) => assert!(target.len() > MAX_URI_AND_HEADERS - HEADER_ROOM),
+            other => panic!("{other:?}"),
+        }
+        let e = route(41, "/services/data/v41.0/query", &soql)
+            .unwrap_err()
+            .to_string();
+        for part in [
+            "object `Account`",
+            "bytes; Salesforce accepts at most 16,384 bytes",
+            "414 URI Too Long",
+            "api_version to 42.0 or later",
+            "api_type: bulkv2 or soap",
+            "objects.Account.fields",
+            "objects.Account.filter",
+            "(this connection uses 41.0)",
+        ] {
+            assert!(e.contains(part), "`{part}` missing: {e}");
+        }
+    }
+
+    #[test]
+    fn statements_past_100000_characters_are_refused_before_sending() {
+        let soql = in_list(4_000);
+        let n = soql.chars().count();
+        assert!(n > MAX_SOQL_CHARS);
+        let e = route(62, "/services/data/v62.0/query", &soql)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("{} characters long", thousands(n))),
+            "{e}"
+        );
+        assert!(e.contains("at most 100,000 characters"), "{e}");
+        assert!(e.contains("objects.Account.fields"), "{e}");
+        assert!(check_soql_length(&in_list(10)).is_ok());
+    }
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(16_384), "16,384");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 }
