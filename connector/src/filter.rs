@@ -33,6 +33,19 @@ impl Session {
     /// the path and what to change in `objects.<Object>.filter`; nothing is sent but
     /// describe calls (each object once per session).
     pub async fn check_filter(&self, object: &ObjectSchema, filter: &soql::Expr) -> Result<()> {
+        let place = Place {
+            owner: object.name.clone(),
+            within: String::new(),
+        };
+        self.check_filter_at(object, filter, &place).await
+    }
+
+    async fn check_filter_at(
+        &self,
+        object: &ObjectSchema,
+        filter: &soql::Expr,
+        place: &Place,
+    ) -> Result<()> {
         let root = Arc::new(object.clone());
         // Each distinct path is followed once, in the order the filter names them.
         let mut paths = Vec::new();
@@ -41,13 +54,14 @@ impl Session {
         for path in paths {
             let key = path.to_string().to_ascii_lowercase();
             if let std::collections::hash_map::Entry::Vacant(slot) = resolved.entry(key) {
-                slot.insert(self.resolve(&root, &path).await?);
+                slot.insert(self.resolve(&root, &path, place).await?);
             }
         }
         let mut conditions = Vec::new();
         conditions_of(filter, &mut conditions);
         for condition in conditions {
-            self.check_condition(&root, condition, &resolved).await?;
+            self.check_condition(&root, condition, &resolved, place)
+                .await?;
         }
         Ok(())
     }
@@ -59,6 +73,7 @@ impl Session {
         root: &Arc<ObjectSchema>,
         condition: &soql::Expr,
         resolved: &HashMap<String, Resolved>,
+        place: &Place,
     ) -> Result<()> {
         let lhs = match condition {
             soql::Expr::Compare(c) => &c.lhs,
@@ -79,7 +94,7 @@ impl Session {
             && !field.filterable
         {
             return Err(filter_error(
-                root,
+                place,
                 path,
                 format!(
                     "`{}.{}` cannot be filtered on (describe says filterable: false); filter on another field",
@@ -94,26 +109,35 @@ impl Session {
             let inner = self
                 .describe(sub.from.object.name())
                 .await
-                .map_err(|e| filter_error(root, path, format!("the subquery's object: {e}")))?;
+                .map_err(|e| filter_error(place, path, format!("the subquery's object: {e}")))?;
             if let Some(w) = &sub.where_clause {
-                Box::pin(self.check_filter(&inner, w)).await?;
+                let inside = Place {
+                    owner: place.owner.clone(),
+                    within: format!(" (in the subquery on {})", inner.name),
+                };
+                Box::pin(self.check_filter_at(&inner, w, &inside)).await?;
             }
             metas.push(inner.to_soql_meta());
         }
         soql::check_where(condition, &root.name, &metas).map_err(|e| {
             filter_error(
-                root,
+                place,
                 path,
                 format!(
                     "{e}; change the value (or the field) in objects.{}.filter",
-                    root.name
+                    place.owner
                 ),
             )
         })
     }
 
     /// Follows `path` from `root` hop by hop, describing each object reached.
-    async fn resolve(&self, root: &Arc<ObjectSchema>, path: &soql::FieldPath) -> Result<Resolved> {
+    async fn resolve(
+        &self,
+        root: &Arc<ObjectSchema>,
+        path: &soql::FieldPath,
+        place: &Place,
+    ) -> Result<Resolved> {
         let mut segments: Vec<&str> = path.segments.iter().map(|s| s.name()).collect();
         // `Contact.Account.Name` on Contact: the object's own name may lead the path.
         if segments.len() > 1
@@ -123,7 +147,7 @@ impl Session {
             segments.remove(0);
         }
         let Some((last, hops)) = segments.split_last() else {
-            return Err(filter_error(root, path, "empty field path".into()));
+            return Err(filter_error(place, path, "empty field path".into()));
         };
         let mut object = Arc::clone(root);
         let mut trail = vec![root.name.clone()];
@@ -131,7 +155,7 @@ impl Session {
         for (i, hop) in hops.iter().enumerate() {
             let Some(lookup) = relationship(&object, hop) else {
                 return Err(filter_error(
-                    root,
+                    place,
                     path,
                     no_relationship(&object, hop, &trail),
                 ));
@@ -159,7 +183,7 @@ impl Session {
                     lookup.relationship_name.as_deref().unwrap_or(hop)
                 );
                 return Err(filter_error(
-                    root,
+                    place,
                     path,
                     dead_end(&via, next, next_is_hop, &tried, &trail),
                 ));
@@ -170,7 +194,7 @@ impl Session {
             object = target;
         }
         let Some(field) = field_named(&object, last) else {
-            return Err(filter_error(root, path, no_field(&object, last, &trail)));
+            return Err(filter_error(place, path, no_field(&object, last, &trail)));
         };
         metas.push(object.to_soql_meta());
         Ok(Resolved {
@@ -264,10 +288,21 @@ fn narrow(meta: &mut soql::ObjectMeta, relationship: &str, target: &str) {
     }
 }
 
-fn filter_error(root: &ObjectSchema, path: &soql::FieldPath, message: String) -> Error {
+/// Whose filter is checked, for messages: the configured object, and where inside it.
+struct Place {
+    /// The object whose `objects.<Object>.filter` holds the condition.
+    owner: String,
+    /// Empty, or ` (in the subquery on Case)` inside a semi-join.
+    within: String,
+}
+
+fn filter_error(place: &Place, path: &soql::FieldPath, message: String) -> Error {
     Error::Filter {
-        object: root.name.clone(),
-        message: format!("`{path}` in objects.{}.filter: {message}", root.name),
+        object: place.owner.clone(),
+        message: format!(
+            "`{path}`{} in objects.{}.filter: {message}",
+            place.within, place.owner
+        ),
     }
 }
 

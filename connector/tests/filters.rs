@@ -269,3 +269,50 @@ async fn each_object_is_described_once() {
         assert_eq!(n, 1, "{object} described {n} times: {describes:?}");
     }
 }
+
+#[tokio::test]
+async fn semi_join_subqueries_are_checked_on_their_own_object() {
+    let org = org(100, 10_000).await;
+    let filter = "Id IN (SELECT ContactId FROM Case WHERE Owner.Name != null)";
+    let session = Session::connect(&with_filter(&org, ApiType::Rest, "Contact", filter))
+        .await
+        .unwrap();
+    let query = session.query_for("Contact").await.unwrap().columns(["Id"]);
+    let plan = session.plan(&query).await.unwrap();
+    let mut got = ids(&concat(&collect(&plan).await, &plan));
+    got.sort();
+    let contacts = crate::common::org_rows(&org, "Contact");
+    let mut expected: Vec<String> = crate::common::org_rows(&org, "Case")
+        .into_values()
+        .filter_map(|c| text(&c, "ContactId").map(str::to_string))
+        .filter(|id| contacts.contains_key(id))
+        .collect();
+    expected.sort();
+    expected.dedup();
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+
+    org.clear_requests();
+    let e = plan_error(
+        &org,
+        ApiType::BulkV2,
+        "Contact",
+        "Id IN (SELECT ContactId FROM Case WHERE Owner.Nme = 'x')",
+    )
+    .await;
+    assert!(
+        e.contains("`Owner.Nme` (in the subquery on Case) in objects.Contact.filter"),
+        "{e}"
+    );
+    assert!(e.contains("User (no field `Nme`)"), "{e}");
+    let e = plan_error(
+        &org,
+        ApiType::BulkV2,
+        "Contact",
+        "AccountId IN (SELECT ContactId FROM Case)",
+    )
+    .await;
+    assert!(e.contains("should point to the same object type"), "{e}");
+    assert!(e.contains("objects.Contact.filter"), "{e}");
+    assert_nothing_ran(&org);
+}
