@@ -5,13 +5,20 @@
 //! columns), NUL bytes are stripped, `""` and empty cells are null, `time` values carry a
 //! trailing `Z` that Arrow's time parser rejects (read as text, converted per batch).
 
+mod columns;
+mod fields;
+#[cfg(test)]
+mod proptests;
+mod values;
+
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, StringArray, Time32MillisecondArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
 use crate::error::{Error, Result};
+use columns::Column;
+use fields::{BadRecord, Fields, IN_SCRATCH};
 
 /// Column delimiter and line ending of a Bulk job's CSV.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,19 +54,35 @@ impl CsvFormat {
 pub struct BulkCsvDecoder {
     context: String,
     output: SchemaRef,
-    wire: SchemaRef,
-    /// Output columns decoded as text on the wire and converted after (`time`).
-    time_columns: Vec<usize>,
-    /// No requested columns: the page carries `Id`, batches carry only row counts.
-    count_only: bool,
+    /// One per output column (none when counting only).
+    columns: Vec<Column>,
+    /// Fields per record: the output's, or 1 (`Id`) when counting only.
+    ncols: usize,
     format: CsvFormat,
     batch_size: usize,
+    /// The header row until its newline has arrived.
     header: Option<Vec<u8>>,
-    decoder: Option<arrow_csv::reader::Decoder>,
+    /// Body text not yet turned into rows: `pending[pos..]`.
+    pending: Vec<u8>,
+    pos: usize,
+    /// Bytes `pending[pos..]` must reach before the next decoding pass (a block, or twice an
+    /// incomplete record, so a huge record is not rescanned once per chunk).
+    need: usize,
+    fields: Fields,
+    /// Rows in `columns` (or counted) for the batch being built.
+    built: usize,
+    /// Records split so far in this page, skipped ones included (for error positions).
+    records: u64,
     skip: u64,
     rows: u64,
     bytes: u64,
+    /// A type no column builder reads, reported on the first push.
+    unsupported: Option<String>,
 }
+
+/// Bytes gathered before a decoding pass: large enough that per-pass costs vanish, small
+/// enough to stay in the CPU cache while every column reads it.
+const BLOCK: usize = 128 * 1024;
 
 impl std::fmt::Debug for BulkCsvDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,37 +104,37 @@ impl BulkCsvDecoder {
         batch_size: usize,
         skip: u64,
     ) -> Self {
-        let count_only = schema.fields().is_empty();
-        let mut time_columns = Vec::new();
-        let wire_fields: Vec<Field> = if count_only {
-            vec![Field::new("Id", DataType::Utf8, true)]
-        } else {
-            schema
-                .fields()
-                .iter()
-                .enumerate()
-                .map(|(i, f)| match f.data_type() {
-                    DataType::Time32(_) | DataType::Time64(_) => {
-                        time_columns.push(i);
-                        Field::new(f.name(), DataType::Utf8, true)
-                    }
-                    _ => f.as_ref().clone(),
-                })
-                .collect()
-        };
+        let batch_size = batch_size.max(1);
+        let mut unsupported = None;
+        let columns: Vec<Column> = schema
+            .fields()
+            .iter()
+            .filter_map(|f| match Column::new(f, batch_size) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    unsupported.get_or_insert(e);
+                    None
+                }
+            })
+            .collect();
         BulkCsvDecoder {
             context: context.into(),
+            ncols: schema.fields().len().max(1),
             output: schema,
-            wire: Arc::new(Schema::new(wire_fields)),
-            time_columns,
-            count_only,
+            columns,
             format,
-            batch_size: batch_size.max(1),
+            batch_size,
             header: Some(Vec::new()),
-            decoder: None,
+            pending: Vec::new(),
+            pos: 0,
+            need: BLOCK,
+            fields: Fields::default(),
+            built: 0,
+            records: 0,
             skip,
             rows: 0,
             bytes: 0,
+            unsupported,
         }
     }
 
@@ -127,126 +150,153 @@ impl BulkCsvDecoder {
 
     /// Feeds the next chunk of the body; returns the batches completed by it.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<RecordBatch>> {
+        if let Some(e) = &self.unsupported {
+            return Err(Error::decode(&self.context, e));
+        }
         self.bytes += chunk.len() as u64;
-        // Salesforce can emit NUL bytes inside text; no CSV parser wants them.
-        let cleaned;
-        let mut data: &[u8] = if chunk.contains(&0) {
-            cleaned = chunk
-                .iter()
-                .copied()
-                .filter(|b| *b != 0)
-                .collect::<Vec<u8>>();
-            &cleaned
+        // Salesforce can emit NUL bytes inside text; they never belong to a value.
+        if memchr::memchr(0, chunk).is_some() {
+            self.pending
+                .extend(chunk.iter().copied().filter(|b| *b != 0));
         } else {
-            chunk
-        };
+            self.pending.extend_from_slice(chunk);
+        }
         if let Some(header) = self.header.as_mut() {
-            match data.iter().position(|b| *b == b'\n') {
-                None => {
-                    header.extend_from_slice(data);
-                    return Ok(Vec::new());
-                }
-                Some(nl) => {
-                    header.extend_from_slice(&data[..nl]);
-                    data = &data[nl + 1..];
-                    let header = self.header.take().unwrap_or_default();
-                    self.check_header(&header)?;
-                    self.decoder = Some(
-                        arrow_csv::ReaderBuilder::new(Arc::clone(&self.wire))
-                            .with_header(false)
-                            .with_delimiter(self.format.delimiter)
-                            .with_batch_size(self.batch_size)
-                            .build_decoder(),
-                    );
-                }
-            }
+            let Some(nl) = memchr::memchr(b'\n', &self.pending) else {
+                return Ok(Vec::new());
+            };
+            header.extend_from_slice(&self.pending[..nl]);
+            let header = self.header.take().unwrap_or_default();
+            self.check_header(&header)?;
+            self.pos = nl + 1;
         }
-        let mut out = Vec::new();
-        while !data.is_empty() {
-            let decoder = self
-                .decoder
-                .as_mut()
-                .ok_or_else(|| Error::decode(&self.context, "no decoder"))?;
-            let n = decoder
-                .decode(data)
-                .map_err(|e| Error::decode(&self.context, e))?;
-            data = &data[n..];
-            if decoder.capacity() == 0 {
-                self.flush_into(&mut out)?;
-            }
+        if self.pending.len() - self.pos < self.need {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        self.decode(false)
     }
 
-    /// Ends the page: returns the last batch, if any rows are left.
+    /// Ends the page: returns the last batches, if any rows are left.
     pub fn finish(&mut self) -> Result<Vec<RecordBatch>> {
-        if let Some(header) = self.header.take() {
+        if let Some(e) = &self.unsupported {
+            return Err(Error::decode(&self.context, e));
+        }
+        if let Some(mut header) = self.header.take() {
             // A body without a newline: header only (or nothing at all: an empty page).
+            header.append(&mut self.pending);
             if !header.is_empty() {
                 self.check_header(&header)?;
             }
             return Ok(Vec::new());
         }
-        let mut out = Vec::new();
-        if let Some(decoder) = self.decoder.as_mut() {
-            decoder
-                .decode(&[])
-                .map_err(|e| Error::decode(&self.context, e))?;
+        let mut out = self.decode(true)?;
+        if self.built > 0 {
+            out.push(self.flush()?);
         }
-        self.flush_into(&mut out)?;
         Ok(out)
     }
 
-    fn flush_into(&mut self, out: &mut Vec<RecordBatch>) -> Result<()> {
-        let Some(decoder) = self.decoder.as_mut() else {
-            return Ok(());
-        };
-        let Some(batch) = decoder
-            .flush()
-            .map_err(|e| Error::decode(&self.context, e))?
-        else {
-            return Ok(());
-        };
-        let mut batch = batch;
-        if self.skip > 0 {
-            let n = batch.num_rows() as u64;
-            if n <= self.skip {
-                self.skip -= n;
-                return Ok(());
+    /// Turns every complete record of `pending` into rows; full batches are returned.
+    fn decode(&mut self, eof: bool) -> Result<Vec<RecordBatch>> {
+        if self.pending.len() >= IN_SCRATCH as usize {
+            return Err(Error::decode(
+                &self.context,
+                "a single record is larger than 2 GiB",
+            ));
+        }
+        let mut out = Vec::new();
+        loop {
+            let want = self.batch_size - self.built;
+            while self.fields.rows < want {
+                let buf = &self.pending;
+                let mut pos = self.pos;
+                // Blank lines carry no record, unless a record is one empty (null) cell.
+                if self.ncols > 1 {
+                    while pos < buf.len() && matches!(buf[pos], b'\n' | b'\r') {
+                        pos += 1;
+                    }
+                    self.pos = pos;
+                }
+                if pos >= buf.len() {
+                    break;
+                }
+                match self
+                    .fields
+                    .record(buf, pos, self.ncols, self.format.delimiter, eof)
+                {
+                    Ok(Some(next)) => {
+                        self.pos = next;
+                        self.records += 1;
+                        if self.skip > 0 {
+                            self.skip -= 1;
+                            self.fields.pop_record(self.ncols);
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let row = self.records + 1;
+                        return Err(Error::decode(
+                            &self.context,
+                            match e {
+                                BadRecord::FieldCount(n) => format!(
+                                    "row {row} has {n} fields, the header has {}",
+                                    self.ncols
+                                ),
+                                BadRecord::OpenQuote => {
+                                    format!("row {row}: the page ends inside a quoted value")
+                                }
+                            },
+                        ));
+                    }
+                }
             }
-            batch = batch.slice(self.skip as usize, (n - self.skip) as usize);
-            self.skip = 0;
+            if self.fields.rows == 0 {
+                break;
+            }
+            self.append_block()?;
+            if self.built < self.batch_size {
+                break;
+            }
+            out.push(self.flush()?);
         }
-        if batch.num_rows() == 0 {
-            return Ok(());
+        self.pending.drain(..self.pos);
+        self.pos = 0;
+        self.need = BLOCK.max(2 * self.pending.len());
+        Ok(out)
+    }
+
+    fn append_block(&mut self) -> Result<()> {
+        let first = self.records - self.fields.rows as u64;
+        for (i, column) in self.columns.iter_mut().enumerate() {
+            column
+                .append(&self.pending, &self.fields, i, self.ncols)
+                .map_err(|bad| {
+                    Error::decode(
+                        &self.context,
+                        format!("row {}, {}", first + bad.row as u64 + 1, bad.message),
+                    )
+                })?;
         }
-        self.rows += batch.num_rows() as u64;
-        out.push(self.to_output(batch)?);
+        self.built += self.fields.rows;
+        self.fields.clear();
         Ok(())
     }
 
-    fn to_output(&self, batch: RecordBatch) -> Result<RecordBatch> {
-        if self.count_only {
-            return RecordBatch::try_new_with_options(
-                Arc::clone(&self.output),
-                vec![],
-                &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
-            )
-            .map_err(|e| Error::decode(&self.context, e));
-        }
-        if self.time_columns.is_empty() {
-            return batch
-                .with_schema(Arc::clone(&self.output))
-                .map_err(|e| Error::decode(&self.context, e));
-        }
-        let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-        for &i in &self.time_columns {
-            let name = self.output.field(i).name();
-            columns[i] = time_column(&columns[i], self.output.field(i).data_type())
-                .map_err(|m| Error::decode(&self.context, format!("column {name}: {m}")))?;
-        }
-        RecordBatch::try_new(Arc::clone(&self.output), columns)
-            .map_err(|e| Error::decode(&self.context, e))
+    fn flush(&mut self) -> Result<RecordBatch> {
+        let rows = std::mem::take(&mut self.built);
+        self.rows += rows as u64;
+        let arrays = self
+            .columns
+            .iter_mut()
+            .map(Column::finish)
+            .collect::<std::result::Result<Vec<_>, String>>()
+            .map_err(|e| Error::decode(&self.context, e))?;
+        RecordBatch::try_new_with_options(
+            Arc::clone(&self.output),
+            arrays,
+            &RecordBatchOptions::new().with_row_count(Some(rows)),
+        )
+        .map_err(|e| Error::decode(&self.context, e))
     }
 
     fn check_header(&self, line: &[u8]) -> Result<()> {
@@ -256,12 +306,15 @@ impl BulkCsvDecoder {
             .split(self.format.delimiter as char)
             .map(|n| n.trim().trim_matches('"').to_string())
             .collect();
-        let expected: Vec<&str> = self
-            .wire
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect();
+        let expected: Vec<&str> = if self.output.fields().is_empty() {
+            vec!["Id"]
+        } else {
+            self.output
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect()
+        };
         let same = names.len() == expected.len()
             && names
                 .iter()
@@ -275,29 +328,6 @@ impl BulkCsvDecoder {
                 format!("header row {names:?} does not match the requested columns {expected:?}"),
             ))
         }
-    }
-}
-
-/// `HH:MM:SS.sssZ` (Salesforce `time`) text → `Time32(Millisecond)`.
-pub(crate) fn time_column(
-    array: &ArrayRef,
-    target: &DataType,
-) -> std::result::Result<ArrayRef, String> {
-    let text = array
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .ok_or("time column was not decoded as text")?;
-    let mut values = Vec::with_capacity(text.len());
-    for v in text.iter() {
-        values.push(match v {
-            None => None,
-            Some(s) => Some(parse_time_millis(s).ok_or_else(|| format!("`{s}` is not a time"))?),
-        });
-    }
-    let arr = Time32MillisecondArray::from(values);
-    match target {
-        DataType::Time32(TimeUnit::Millisecond) => Ok(Arc::new(arr)),
-        other => datafusion::arrow::compute::cast(&arr, other).map_err(|e| e.to_string()),
     }
 }
 
@@ -327,9 +357,10 @@ pub(crate) fn parse_time_millis(s: &str) -> Option<i32> {
 mod tests {
     use super::*;
     use datafusion::arrow::array::{
-        AsArray, BooleanArray, Date32Array, Decimal128Array, Int32Array, TimestampMillisecondArray,
+        Array, AsArray, BooleanArray, Date32Array, Decimal128Array, Int32Array,
+        Time32MillisecondArray, TimestampMillisecondArray,
     };
-    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 
     const BULK: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -474,6 +505,88 @@ mod tests {
     }
 
     #[test]
+    fn bad_values_name_the_column_row_and_value() {
+        let cases: [(&[u8], &str, &str); 4] = [
+            (
+                b"1,x,true,twelve,,,,\n",
+                "Employees",
+                "`twelve` is not an Int32",
+            ),
+            (
+                b"1,x,true,,,2023-02-30,,\n",
+                "Opened",
+                "`2023-02-30` is not a date",
+            ),
+            (
+                b"1,x,maybe,,,,,\n",
+                "IsActive__c",
+                "`maybe` is not a boolean",
+            ),
+            (
+                b"1,x,,,,,yesterday,\n",
+                "SystemModstamp",
+                "`yesterday` is not a datetime",
+            ),
+        ];
+        for (row, column, what) in cases {
+            let mut d =
+                BulkCsvDecoder::new("page of Account", schema(), CsvFormat::default(), 10, 0);
+            let mut page =
+                b"Id,Name,IsActive__c,Employees,Revenue,Opened,SystemModstamp,Alarm\n".to_vec();
+            page.extend_from_slice(b"0,ok,,,,,,\n");
+            page.extend_from_slice(row);
+            let e = d
+                .push(&page)
+                .and_then(|_| d.finish())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("page of Account")
+                    && e.contains(&format!("column {column}"))
+                    && e.contains(what)
+                    && e.contains("row 2"),
+                "{e}"
+            );
+        }
+        let mut d = BulkCsvDecoder::new("p", schema(), CsvFormat::default(), 10, 0);
+        let e = d
+            .push(b"Id,Name,IsActive__c,Employees,Revenue,Opened,SystemModstamp,Alarm\n1,2\n")
+            .and_then(|_| d.finish())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 1 has 2 fields, the header has 8"), "{e}");
+    }
+
+    #[test]
+    fn a_single_column_row_of_null_is_a_row() {
+        // `SELECT Description FROM Account`: a null row is an empty line, not a blank one.
+        let one = Arc::new(Schema::new(vec![Field::new(
+            "Description",
+            DataType::Utf8,
+            true,
+        )]));
+        let mut d = BulkCsvDecoder::new("p", one, CsvFormat::default(), 10, 0);
+        let mut out = d
+            .push(b"\"Description\"\r\n\"a\"\r\n\r\n\"b\"\r\n")
+            .unwrap();
+        out.extend(d.finish().unwrap());
+        let col = out[0].column(0).as_string::<i32>();
+        assert_eq!(col.len(), 3);
+        assert_eq!(
+            (col.value(0), col.is_null(1), col.value(2)),
+            ("a", true, "b")
+        );
+    }
+
+    #[test]
+    fn types_no_salesforce_field_has_are_refused_clearly() {
+        let odd = Arc::new(Schema::new(vec![Field::new("X", DataType::UInt8, true)]));
+        let mut d = BulkCsvDecoder::new("p", odd, CsvFormat::default(), 10, 0);
+        let e = d.push(b"X\n1\n").unwrap_err().to_string();
+        assert!(e.contains("column X has type UInt8"), "{e}");
+    }
+
+    #[test]
     fn fixture_pages_and_count_only() {
         let ids = Arc::new(Schema::new(vec![Field::new("Id", DataType::Utf8, true)]));
         let body = std::fs::read(format!("{BULK}query-results.page1.applink.csv")).unwrap();
@@ -513,7 +626,7 @@ mod tests {
 mod crlf_tests {
     use super::*;
     use datafusion::arrow::array::AsArray;
-    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
     #[test]
     fn crlf_inside_quotes_is_kept() {
