@@ -9,7 +9,7 @@ use url::Url;
 use crate::api::{ApiClient, ApiUsage, rest};
 use crate::config::{ApiType, ApiVersion, Connection};
 use crate::error::{Error, Result};
-use crate::extract::{BatchStream, ExtractPlan, PlanInner, PlanOptions, SoqlQuery};
+use crate::extract::{BatchStream, ExtractPlan, PlanOptions, SoqlQuery};
 use crate::schema::{ObjectInfo, ObjectSchema};
 
 /// Who the session runs as.
@@ -226,8 +226,9 @@ impl Session {
         self.plan_with(query, &PlanOptions::default()).await
     }
 
-    /// Plans a query: checks names against describe, and for Bulk runs the job and lists its
-    /// result pages. The partition count is fixed when this returns.
+    /// Plans a query: checks names and filters against describe and fixes the partition
+    /// count (and `SystemModstamp` windows, see [`crate::extract`]). Sends nothing but
+    /// (cached) describe calls: jobs and queries run when partitions are read.
     pub async fn plan_with(&self, query: &SoqlQuery, options: &PlanOptions) -> Result<ExtractPlan> {
         let object = self.describe(&query.object).await?;
         if !object.queryable {
@@ -243,26 +244,15 @@ impl Session {
         if let Some(filter) = &query.filter {
             self.check_filter(&object, filter).await?;
         }
-        let soql = query.to_soql();
-        let api_type = self.api_type();
-        let partitions = match api_type {
-            ApiType::BulkV2 => options.partitions.max(1),
-            ApiType::Soap | ApiType::Rest => 1,
-        };
-        Ok(ExtractPlan {
-            inner: Arc::new(PlanInner {
-                session: self.clone(),
-                query,
-                soql,
-                api_type,
-                schema,
-                partitions,
-                options: options.clone(),
-                job: tokio::sync::OnceCell::new(),
-                rows_read: Default::default(),
-                bytes_read: Default::default(),
-            }),
-        })
+        let windows =
+            crate::extract::windows::planned_windows(&object, &query, self.api_type(), options);
+        Ok(ExtractPlan::new(
+            self.clone(),
+            query,
+            schema,
+            windows,
+            options,
+        ))
     }
 
     /// Plans and streams a whole query (every partition, in order).

@@ -34,7 +34,13 @@ fn id_filter(org: &EmulatedOrg, n: usize) -> (String, Vec<String>) {
 
 async fn extracted_ids(session: &Session) -> sfdf_connector::Result<Vec<String>> {
     let query = session.query_for("Contact").await?.columns(["Id"]);
-    let plan = session.plan(&query).await?;
+    // One partition, one cursor: the REST case pages through `nextRecordsUrl` (more
+    // partitions would read SystemModstamp windows of fewer rows each).
+    let options = sfdf_connector::PlanOptions {
+        partitions: 1,
+        ..Default::default()
+    };
+    let plan = session.plan_with(&query, &options).await?;
     let batches: Vec<_> = plan.stream().try_collect().await?;
     let batch = concat(&batches, &plan);
     let col = datafusion::arrow::array::AsArray::as_string::<i32>(batch.column(0));

@@ -7,3 +7,4 @@ mod extract;
 mod faults;
 mod filters;
 mod limits;
+mod windows;

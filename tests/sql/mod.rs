@@ -3,3 +3,4 @@
 mod cli;
 mod pushdown;
 mod results;
+mod windows;

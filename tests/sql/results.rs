@@ -229,7 +229,10 @@ async fn rest_and_soap_scans_answer_like_bulk() {
             )
             .build()
             .expect("valid");
+        // One partition: one cursor (more partitions read SystemModstamp windows, see
+        // sql::windows).
         let ctx = sfdf_connector::provider::SessionBuilder::new()
+            .target_partitions(Some(1))
             .connection(connection)
             .build()
             .await

@@ -10,33 +10,49 @@
 //!    [`SoqlQuery::limit`].
 //! 2. [`Session::plan_with`](crate::Session::plan_with) (async, but sends at most describe
 //!    calls, which are cached) checks names, filter fields and filterability against
-//!    describe and fixes the partition count: [`PlanOptions::partitions`] for `bulkv2`, 1
-//!    for `soap`/`rest` (a cursor is sequential). No job runs at plan time, so `EXPLAIN`
-//!    costs nothing.
+//!    describe and fixes the partition count: [`PlanOptions::partitions`] for `bulkv2`;
+//!    for `soap`/`rest` (a cursor is sequential) as many as there are `SystemModstamp`
+//!    windows (see below), else 1. No job runs and no query is sent at plan time, so
+//!    `EXPLAIN` costs nothing.
 //! 3. The first [`ExtractPlan::open`]ed partition to be polled runs the Bulk job once for
 //!    all (create, poll to `JobComplete`, re-create a `Failed` job up to
 //!    [`PlanOptions::job_attempts`] times, list result pages via `resultPages`). Pages are
 //!    spread over the partitions in contiguous runs; without `resultPages` partition 0
 //!    walks the locators and the others are empty. [`ExtractPlan::prepare`] runs it eagerly.
-//! 4. [`ExtractPlan::open`]`(i)` returns partition `i` as a [`BatchStream`] (`'static`,
+//!    The job is created at most once per plan: partitions opened later wait on the same
+//!    job even when the partition that started it was dropped.
+//! 4. **Windows.** A `rest`/`soap` plan with more than one partition, and a `bulkv2` plan
+//!    with [`PlanOptions::bulk_windows`], splits the query into one window per partition on
+//!    `SystemModstamp` (first unbounded below, last unbounded above, `>= lo AND < hi`
+//!    between), each read by its own cursor or its own Bulk job. The boundaries come from
+//!    one aggregate call (`MIN`/`MAX`) made when the first partition is opened. No windows
+//!    with a `LIMIT` or on objects without `SystemModstamp` (one partition for
+//!    `rest`/`soap`); when all rows share one `SystemModstamp` (or there are none), or the
+//!    span is narrower than the windows, the extra partitions are empty. A row changed while
+//!    the scan runs may show in its old window, its new one, both, or (rarely) neither: see
+//!    the `windows` module.
+//! 5. [`ExtractPlan::open`]`(i)` returns partition `i` as a [`BatchStream`] (`'static`,
 //!    `Send`, on its own task); partitions may be polled concurrently. Every batch has exactly
 //!    [`ExtractPlan::schema`] (the projected columns in query order; the same for all three
 //!    API types). A query with no columns yields batches with no columns and the right row
 //!    counts (for `COUNT(*)`).
-//! 5. Faults are handled inside the stream: expired tokens are renewed, 5xx/limit errors and
+//! 6. Faults are handled inside the stream: expired tokens are renewed, 5xx/limit errors and
 //!    bodies cut midway are retried by re-fetching the page and skipping the rows already
 //!    emitted, so a stream never loses or duplicates a row. An error that reaches the stream
 //!    is final.
-//! 6. The Bulk job is deleted when the plan and all its streams are dropped, and aborted if
+//! 7. The Bulk job is deleted when the plan and all its streams are dropped, and aborted if
 //!    every stream is dropped while the job still runs.
 
 mod csv;
+mod once;
 pub(crate) mod read;
 pub(crate) mod text;
+pub(crate) mod windows;
 
 use std::pin::Pin;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use futures::Stream;
@@ -136,9 +152,16 @@ impl SoqlQuery {
 /// Tuning of [`Session::plan_with`](crate::Session::plan_with).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanOptions {
-    /// Partitions of a `bulkv2` plan (fixed at plan time; result pages are spread over
-    /// them). `soap`/`rest` plans always have one partition (a cursor is sequential).
+    /// Partitions wanted (fixed at plan time). `bulkv2`: result pages are spread over them,
+    /// or with [`Self::bulk_windows`] each runs a job of its own. `soap`/`rest`: above 1,
+    /// each reads one `SystemModstamp` window with its own cursor (a cursor is sequential);
+    /// without windows (a `LIMIT`, no `SystemModstamp`) the plan has one partition.
     pub partitions: usize,
+    /// `bulkv2`: split the query into one `SystemModstamp` window per partition, each a Bulk
+    /// job of its own (the org processes jobs in parallel, while one job's result pages only
+    /// download in parallel), instead of one job whose pages are spread. Costs one aggregate
+    /// call and a job per window.
+    pub bulk_windows: bool,
     /// Rows per record batch.
     pub batch_size: usize,
     /// Bulk: how many times a `Failed` job is created again before giving up.
@@ -151,6 +174,7 @@ impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
             partitions: 4,
+            bulk_windows: false,
             batch_size: 8192,
             job_attempts: 3,
             page_rows: None,
@@ -173,7 +197,16 @@ pub enum PageSource {
         /// Job id.
         job_id: String,
     },
-    /// The whole query through REST (`query` + `nextRecordsUrl`) or SOAP (`query` + `queryMore`).
+    /// A Bulk job of its own (one `SystemModstamp` window): created, read page after page
+    /// and deleted by the partition.
+    BulkJob {
+        /// The SOQL text (the plan's query and the window's bounds).
+        soql: String,
+        /// `queryAll` instead of `query`.
+        include_deleted: bool,
+    },
+    /// A query through REST (`query` + `nextRecordsUrl`) or SOAP (`query` + `queryMore`):
+    /// the whole plan's, or one `SystemModstamp` window's.
     Cursor {
         /// The SOQL text.
         soql: String,
@@ -182,7 +215,7 @@ pub enum PageSource {
     },
 }
 
-/// The finished Bulk job behind a plan: its pages, and the guard that deletes it.
+/// The finished Bulk job behind a plan (or a window): its pages, and the guard that deletes it.
 #[derive(Debug)]
 pub(crate) struct PreparedJob {
     pub guard: crate::api::bulk2::JobGuard,
@@ -202,6 +235,9 @@ pub struct ExtractPlan {
     pub(crate) inner: Arc<PlanInner>,
 }
 
+/// An outcome every partition of a plan sees.
+pub(crate) type SharedResult<T> = std::result::Result<Arc<T>, Arc<Error>>;
+
 #[derive(Debug)]
 pub(crate) struct PlanInner {
     pub session: Session,
@@ -210,13 +246,40 @@ pub(crate) struct PlanInner {
     pub api_type: ApiType,
     pub schema: SchemaRef,
     pub partitions: usize,
+    /// Planned `SystemModstamp` windows (0 = none).
+    pub windows: usize,
     pub options: PlanOptions,
-    pub job: tokio::sync::OnceCell<std::result::Result<PreparedJob, Arc<Error>>>,
+    pub job: once::SharedOnce<SharedResult<PreparedJob>>,
+    /// Window boundaries, once the aggregate call answered.
+    pub bounds: once::SharedOnce<SharedResult<Vec<DateTime<Utc>>>>,
+    /// How many windows' queries the org answered (the last window waits for the others).
+    pub answered: Arc<tokio::sync::watch::Sender<usize>>,
     pub rows_read: std::sync::atomic::AtomicU64,
     pub bytes_read: std::sync::atomic::AtomicU64,
 }
 
+/// What running a Bulk job needs, owned: the job's work must not hold the plan (the plan
+/// keeps only a weak handle on the work, and dropping every stream must drop the work).
+#[derive(Debug, Clone)]
+pub(crate) struct JobSpec {
+    pub session: Session,
+    pub soql: String,
+    pub include_deleted: bool,
+    pub attempts: u32,
+    pub object: String,
+}
+
 impl PlanInner {
+    pub(crate) fn job_spec(&self, soql: String) -> JobSpec {
+        JobSpec {
+            session: self.session.clone(),
+            soql,
+            include_deleted: self.query.include_deleted,
+            attempts: self.options.job_attempts,
+            object: self.query.object.clone(),
+        }
+    }
+
     /// Counts what a partition read and stops the extraction past the connection's limits.
     pub(crate) fn account(&self, rows: u64, bytes: u64) -> Result<()> {
         use std::sync::atomic::Ordering::Relaxed;
@@ -240,11 +303,44 @@ impl PlanInner {
 }
 
 impl ExtractPlan {
+    /// A plan of `query` (already checked against describe) with `windows` planned windows.
+    pub(crate) fn new(
+        session: Session,
+        query: SoqlQuery,
+        schema: SchemaRef,
+        windows: usize,
+        options: &PlanOptions,
+    ) -> ExtractPlan {
+        let api_type = session.api_type();
+        let partitions = match api_type {
+            ApiType::BulkV2 => options.partitions.max(1),
+            ApiType::Soap | ApiType::Rest => windows.max(1),
+        };
+        ExtractPlan {
+            inner: Arc::new(PlanInner {
+                soql: query.to_soql(),
+                session,
+                query,
+                api_type,
+                schema,
+                partitions,
+                windows,
+                options: options.clone(),
+                job: Default::default(),
+                bounds: Default::default(),
+                answered: Arc::new(tokio::sync::watch::channel(0).0),
+                rows_read: Default::default(),
+                bytes_read: Default::default(),
+            }),
+        }
+    }
+
     /// The Arrow schema of every batch.
     pub fn schema(&self) -> SchemaRef {
         Arc::clone(&self.inner.schema)
     }
-    /// The SOQL sent to the org.
+    /// The SOQL of the whole query (with windows, each window sends it with its
+    /// `SystemModstamp` bounds ANDed on).
     pub fn soql(&self) -> &str {
         &self.inner.soql
     }
@@ -260,9 +356,30 @@ impl ExtractPlan {
     pub fn partition_count(&self) -> usize {
         self.inner.partitions
     }
+    /// `SystemModstamp` windows planned (one per partition; 0 = no windows). Fixed at plan
+    /// time; fewer may turn out non-empty once the span is known (see
+    /// [`Self::window_boundaries`]).
+    pub fn windows(&self) -> usize {
+        self.inner.windows
+    }
+    /// The window boundaries once the aggregate call answered (empty: one window, the
+    /// whole query); `None` before, or without windows.
+    pub fn window_boundaries(&self) -> Option<Vec<DateTime<Utc>>> {
+        Some(self.inner.bounds.get()?.as_ref().ok()?.to_vec())
+    }
     /// The fewest API calls the extraction will make (Bulk: create, poll, list pages, one
-    /// page, delete; REST/SOAP: one per 2,000 rows when the limit is known, else 1).
+    /// page, delete; REST/SOAP: one per 2,000 rows when the limit is known, else 1). With
+    /// windows: the aggregate call, plus per window a cursor (REST/SOAP) or a job (create,
+    /// poll, one page, delete), assuming the rows spread over every window.
     pub fn min_api_calls(&self) -> u64 {
+        let windows = self.inner.windows as u64;
+        if windows > 0 {
+            let per_window = match self.inner.api_type {
+                ApiType::BulkV2 => 4,
+                ApiType::Rest | ApiType::Soap => 1,
+            };
+            return 1 + windows * per_window;
+        }
         match self.inner.api_type {
             ApiType::BulkV2 => 5,
             _ => self
@@ -272,8 +389,8 @@ impl ExtractPlan {
                 .map_or(1, |n| n.div_ceil(2000).max(1)),
         }
     }
-    /// Total rows once the Bulk job ran (`numberRecordsProcessed`); `None` before or for
-    /// REST/SOAP.
+    /// Total rows once the Bulk job ran (`numberRecordsProcessed`); `None` before, for
+    /// REST/SOAP, and with windows (a job per window).
     pub fn total_rows(&self) -> Option<u64> {
         self.inner.job.get()?.as_ref().ok()?.total_rows
     }
@@ -289,30 +406,98 @@ impl ExtractPlan {
             .bytes_read
             .load(std::sync::atomic::Ordering::Relaxed)
     }
-    /// The Bulk job id once it was created.
+    /// The Bulk job id once it finished (`None` with windows: a job per window).
     pub fn job_id(&self) -> Option<&str> {
         Some(self.inner.job.get()?.as_ref().ok()?.guard.id())
     }
 
-    /// Runs the Bulk job now (a no-op for REST/SOAP, and after the first call).
+    /// Runs the Bulk job now, or with windows asks for their boundaries (a no-op for
+    /// REST/SOAP without windows, and after the first call).
     pub async fn prepare(&self) -> Result<()> {
+        if self.inner.windows > 0 {
+            return self.bounds().await.map(|_| ());
+        }
         if self.inner.api_type != ApiType::BulkV2 {
             return Ok(());
         }
         self.prepared().await.map(|_| ())
     }
 
-    pub(crate) async fn prepared(&self) -> Result<&PreparedJob> {
-        let inner = &self.inner;
-        let r = inner
-            .job
-            .get_or_init(|| async { read::run_job(inner).await.map_err(Arc::new) })
-            .await;
-        r.as_ref().map_err(|e| Error::Shared(Arc::clone(e)))
+    /// The plan's one Bulk job, created at most once: every partition waits on the same
+    /// work, which goes on while any of them is alive (and is aborted when none is).
+    pub(crate) async fn prepared(&self) -> Result<Arc<PreparedJob>> {
+        let spec = self.inner.job_spec(self.inner.soql.clone());
+        let start = move || -> futures::future::BoxFuture<'static, _> {
+            Box::pin(async move { read::run_job(&spec).await.map(Arc::new).map_err(Arc::new) })
+        };
+        match self.inner.job.get_or_start(start, false).await {
+            Some(Ok(job)) => Ok(job),
+            Some(Err(e)) => Err(Error::Shared(e)),
+            None => Err(Error::Job {
+                job_id: "of this scan".into(),
+                object: self.inner.query.object.clone(),
+                state: "Aborted".into(),
+                message: "every stream of the scan was dropped while the job ran, so it was \
+                          aborted; plan the query again to read it"
+                    .into(),
+            }),
+        }
+    }
+
+    /// The window boundaries, asked once for all partitions (again only if every partition
+    /// waiting for them was dropped: the aggregate call changes nothing at the org).
+    async fn bounds(&self) -> Result<Arc<Vec<DateTime<Utc>>>> {
+        let session = self.inner.session.clone();
+        let query = self.inner.query.clone();
+        let (api, windows) = (self.inner.api_type, self.inner.windows);
+        let start = move || -> futures::future::BoxFuture<'static, _> {
+            Box::pin(async move {
+                windows::fetch_boundaries(&session, &query, api, windows)
+                    .await
+                    .map(Arc::new)
+                    .map_err(Arc::new)
+            })
+        };
+        match self.inner.bounds.get_or_start(start, true).await {
+            Some(Ok(bounds)) => Ok(bounds),
+            Some(Err(e)) => Err(Error::Shared(e)),
+            None => Err(Error::protocol(
+                "SystemModstamp windows",
+                "the boundaries were not computed",
+            )),
+        }
+    }
+
+    /// How partition `index` orders its query with the other windows' (after `pages_of`).
+    pub(crate) fn gate_of(&self, index: usize) -> windows::Gate {
+        match self.inner.bounds.get() {
+            Some(Ok(bounds)) if self.inner.windows > 0 && !bounds.is_empty() => {
+                windows::Gate::of(&self.inner.answered, index, bounds.len() + 1)
+            }
+            _ => windows::Gate::Open,
+        }
     }
 
     /// The pages partition `index` reads, once prepared.
     pub(crate) async fn pages_of(&self, index: usize) -> Result<Vec<PageSource>> {
+        if self.inner.windows > 0 {
+            let bounds = self.bounds().await?;
+            let Some(window) = windows::window_query(&self.inner.query, &bounds, index)? else {
+                return Ok(vec![]);
+            };
+            let soql = window.to_soql();
+            let include_deleted = self.inner.query.include_deleted;
+            return Ok(vec![match self.inner.api_type {
+                ApiType::BulkV2 => PageSource::BulkJob {
+                    soql,
+                    include_deleted,
+                },
+                ApiType::Rest | ApiType::Soap => PageSource::Cursor {
+                    soql,
+                    include_deleted,
+                },
+            }]);
+        }
         if self.inner.api_type != ApiType::BulkV2 {
             return Ok(if index == 0 {
                 vec![PageSource::Cursor {

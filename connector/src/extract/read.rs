@@ -8,18 +8,19 @@ use tokio::sync::mpsc;
 use crate::api::{bulk2, rest, soap};
 use crate::config::ApiType;
 use crate::error::{Error, Result};
+use crate::extract::windows::Gate;
 use crate::extract::{
-    BatchStream, BulkCsvDecoder, CsvFormat, ExtractPlan, PageSource, PlanInner, PreparedJob,
+    BatchStream, BulkCsvDecoder, CsvFormat, ExtractPlan, JobSpec, PageSource, PreparedJob,
 };
 
-/// Runs a plan's Bulk job to completion and lists its result pages. A `Failed` job is
-/// created again (nothing was emitted yet, so no row can be duplicated).
-pub(crate) async fn run_job(plan: &PlanInner) -> Result<PreparedJob> {
+/// Runs a Bulk job to completion and lists its result pages. A `Failed` job is created
+/// again (nothing was emitted yet, so no row can be duplicated).
+pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
     let client = plan.session.client();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let info = bulk2::create(client, &plan.soql, plan.query.include_deleted).await?;
+        let info = bulk2::create(client, &plan.soql, plan.include_deleted).await?;
         // From here on, dropping this future (every stream gone) aborts and deletes the job.
         let guard = bulk2::JobGuard::new(info.id.clone(), Arc::clone(client));
         let done = bulk2::wait(client, &info.id).await?;
@@ -33,13 +34,13 @@ pub(crate) async fn run_job(plan: &PlanInner) -> Result<PreparedJob> {
                     total_rows: done.number_records_processed,
                 });
             }
-            "Failed" if attempt < plan.options.job_attempts.max(1) => {
+            "Failed" if attempt < plan.attempts.max(1) => {
                 tracing::warn!(job = %info.id, attempt, "Bulk query job failed ({}); creating it again", done.error_message.as_deref().unwrap_or("no errorMessage"));
             }
             state => {
                 return Err(Error::Job {
                     job_id: info.id.clone(),
-                    object: plan.query.object.clone(),
+                    object: plan.object.clone(),
                     state: state.to_string(),
                     message: done
                         .error_message
@@ -58,7 +59,8 @@ pub(crate) fn open_partition(plan: ExtractPlan, index: usize) -> BatchStream {
     tokio::spawn(async move {
         let work = async {
             let pages = plan.pages_of(index).await?;
-            run_partition(&plan, &pages, &tx).await
+            let mut gate = plan.gate_of(index);
+            run_partition(&plan, &pages, &tx, &mut gate).await
         };
         // Every consumer gone: drop the work (a running job's guard aborts it).
         let result = tokio::select! {
@@ -89,31 +91,40 @@ async fn emit(
     Ok(())
 }
 
-async fn run_partition(plan: &ExtractPlan, pages: &[PageSource], tx: &Sender) -> Result<()> {
+async fn run_partition(
+    plan: &ExtractPlan,
+    pages: &[PageSource],
+    tx: &Sender,
+    gate: &mut Gate,
+) -> Result<()> {
     for page in pages {
         let outcome = match page {
             PageSource::BulkPage { url, .. } => {
                 read_bulk_page(plan, url, tx).await.map(|r| r.map(|_| ()))
             }
-            PageSource::BulkAllPages { job_id } => {
-                let client = plan.inner.session.client();
-                let rows = plan.inner.options.page_rows;
-                let mut url = bulk2::first_page_url(client, job_id, rows);
-                loop {
-                    match read_bulk_page(plan, &url, tx).await? {
-                        Ok(Some(locator)) => url = bulk2::page_url(client, job_id, &locator, rows),
-                        Ok(None) => break,
-                        Err(Stopped) => return Ok(()),
-                    }
+            PageSource::BulkAllPages { job_id } => walk_pages(plan, job_id, tx).await,
+            PageSource::BulkJob {
+                soql,
+                include_deleted,
+            } => {
+                let mut spec = plan.inner.job_spec(soql.clone());
+                spec.include_deleted = *include_deleted;
+                // The job lives as long as this partition: dropping the stream drops the
+                // guard, which aborts a running job; reading to the end deletes it.
+                gate.before_query().await;
+                let job = run_job(&spec).await?;
+                gate.after_query();
+                match &job.pages {
+                    Some(pages) => read_pages(plan, pages, tx).await,
+                    None => walk_pages(plan, job.guard.id(), tx).await,
                 }
-                Ok(Ok(()))
             }
             PageSource::Cursor {
                 soql,
                 include_deleted,
             } => match plan.inner.api_type {
-                ApiType::Soap => read_soap(plan, soql, *include_deleted, tx).await,
-                _ => read_rest(plan, soql, *include_deleted, tx).await,
+                ApiType::Soap => read_soap(plan, soql, *include_deleted, tx, gate).await,
+                _ => read_rest(plan, soql, *include_deleted, tx, gate).await,
             },
         };
         match outcome? {
@@ -122,6 +133,34 @@ async fn run_partition(plan: &ExtractPlan, pages: &[PageSource], tx: &Sender) ->
         }
     }
     Ok(())
+}
+
+/// Reads a job's result pages in order.
+async fn read_pages(
+    plan: &ExtractPlan,
+    pages: &[String],
+    tx: &Sender,
+) -> Result<Result<(), Stopped>> {
+    for url in pages {
+        if read_bulk_page(plan, url, tx).await?.is_err() {
+            return Ok(Err(Stopped));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Reads every result page of a job, following `Sforce-Locator` from the first.
+async fn walk_pages(plan: &ExtractPlan, job_id: &str, tx: &Sender) -> Result<Result<(), Stopped>> {
+    let client = plan.inner.session.client();
+    let rows = plan.inner.options.page_rows;
+    let mut url = bulk2::first_page_url(client, job_id, rows);
+    loop {
+        match read_bulk_page(plan, &url, tx).await? {
+            Ok(Some(locator)) => url = bulk2::page_url(client, job_id, &locator, rows),
+            Ok(None) => return Ok(Ok(())),
+            Err(Stopped) => return Ok(Err(Stopped)),
+        }
+    }
 }
 
 /// Reads one Bulk results page into batches. A body that fails midway (or ends short of
@@ -249,13 +288,16 @@ async fn read_rest(
     soql: &str,
     all: bool,
     tx: &Sender,
+    gate: &mut Gate,
 ) -> Result<Result<(), Stopped>> {
     let client = plan.inner.session.client();
     let columns = &plan.inner.query.columns;
     let datetimes = datetime_columns(plan);
     let mut next: Option<String> = None;
+    gate.before_query().await;
     loop {
         let page = rest::query_page(client, soql, all, next.as_deref()).await?;
+        gate.after_query();
         let mut csv = crate::extract::text::CsvPage::new(columns);
         for record in &page.records {
             if columns.is_empty() {
@@ -287,32 +329,15 @@ async fn read_soap(
     soql: &str,
     all: bool,
     tx: &Sender,
+    gate: &mut Gate,
 ) -> Result<Result<(), Stopped>> {
     let client = plan.inner.session.client();
     let columns = &plan.inner.query.columns;
-    let target = format!("/services/Soap/u/{}", client.version());
     let mut locator: Option<String> = None;
+    gate.before_query().await;
     loop {
-        let soql_owned = soql.to_string();
-        let loc = locator.clone();
-        let call = crate::api::Call {
-            method: reqwest::Method::POST,
-            target: target.clone(),
-            body: crate::api::Body::Soap(Arc::new(move |sid| {
-                soap::query_envelope(sid, &soql_owned, all, loc.as_deref(), 2000)
-            })),
-            accept: "text/xml",
-            context: if locator.is_some() {
-                "SOAP queryMore".into()
-            } else {
-                "SOAP query".into()
-            },
-        };
-        let (_, body) = client.send_bytes(&call).await?;
-        let page = soap::parse_query(&body)?;
-        if let Some((used, limit)) = page.usage {
-            client.note_usage(used, limit);
-        }
+        let page = soap_query(client, soql, all, locator.as_deref()).await?;
+        gate.after_query();
         let mut csv = crate::extract::text::CsvPage::new(columns);
         for record in &page.records {
             if columns.is_empty() {
@@ -329,4 +354,34 @@ async fn read_soap(
             _ => return Ok(Ok(())),
         }
     }
+}
+
+/// One SOAP `query`/`queryAll` page, or the next through `queryMore`.
+pub(crate) async fn soap_query(
+    client: &crate::api::ApiClient,
+    soql: &str,
+    all: bool,
+    locator: Option<&str>,
+) -> Result<soap::QueryPage> {
+    let soql_owned = soql.to_string();
+    let loc = locator.map(str::to_string);
+    let call = crate::api::Call {
+        method: reqwest::Method::POST,
+        target: format!("/services/Soap/u/{}", client.version()),
+        body: crate::api::Body::Soap(Arc::new(move |sid| {
+            soap::query_envelope(sid, &soql_owned, all, loc.as_deref(), 2000)
+        })),
+        accept: "text/xml",
+        context: if locator.is_some() {
+            "SOAP queryMore".into()
+        } else {
+            "SOAP query".into()
+        },
+    };
+    let (_, body) = client.send_bytes(&call).await?;
+    let page = soap::parse_query(&body)?;
+    if let Some((used, limit)) = page.usage {
+        client.note_usage(used, limit);
+    }
+    Ok(page)
 }

@@ -24,7 +24,9 @@ use crate::extract::ExtractPlan;
 /// stream stops its download; when every stream and the plan are gone, the Bulk job is
 /// aborted (if still running) or deleted.
 ///
-/// `EXPLAIN` shows the SOQL, the API and the fewest API calls the scan will make.
+/// `EXPLAIN` shows the SOQL, the API, the partitions, the `SystemModstamp` windows (when
+/// the scan splits into them; each window sends the SOQL with its bounds ANDed on) and the
+/// fewest API calls the scan will make.
 #[derive(Debug)]
 pub struct SoqlScanExec {
     plan: ExtractPlan,
@@ -62,10 +64,16 @@ impl SoqlScanExec {
 impl DisplayAs for SoqlScanExec {
     fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let plan = &self.plan;
+        // Windows are decided at plan time (their boundaries only when the scan runs), so
+        // EXPLAIN can say how many without asking the org.
+        let windows = match plan.windows() {
+            0 => String::new(),
+            n => format!("windows={n} on SystemModstamp, "),
+        };
         match t {
             DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
                 f,
-                "SoqlScanExec: api={}, partitions={}, api_calls>={}, soql={}",
+                "SoqlScanExec: api={}, partitions={}, {windows}api_calls>={}, soql={}",
                 plan.api_type(),
                 plan.partition_count(),
                 plan.min_api_calls(),
@@ -73,6 +81,9 @@ impl DisplayAs for SoqlScanExec {
             ),
             DisplayFormatType::TreeRender => {
                 writeln!(f, "api={}", plan.api_type())?;
+                if plan.windows() > 0 {
+                    writeln!(f, "windows={} on SystemModstamp", plan.windows())?;
+                }
                 writeln!(f, "api_calls>={}", plan.min_api_calls())?;
                 write!(f, "soql={}", plan.soql())
             }

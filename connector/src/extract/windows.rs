@@ -1,0 +1,378 @@
+//! SystemModstamp windows: more partitions than one cursor (or one Bulk job) can give.
+//!
+//! A REST or SOAP cursor is read page after page, and one Bulk job is one unit of work at
+//! the org. To read in parallel, a plan splits its query into windows on `SystemModstamp`
+//! (indexed on every object that has it): the first window is unbounded below, the last
+//! unbounded above, and those between are half-open (`>= lo AND < hi`), so every row falls
+//! in exactly one window. The boundaries come from one aggregate call,
+//! `SELECT MIN(SystemModstamp), MAX(SystemModstamp) FROM X WHERE <filter>`, made when the
+//! first partition is opened (never at plan time: `EXPLAIN` sends nothing).
+//!
+//! **Rows changed while the scan runs.** Each window is a separate query that the org runs
+//! at its own moment, and a change moves a row's `SystemModstamp` to "now", that is into
+//! the last window. A row changed before its old window's query runs is returned once, by
+//! the last window, with its new values; one changed after its old window's query and before
+//! the last window's is returned twice (old values, then new values); one changed after both
+//! is returned once with its old values. A row changed after the last window's query but
+//! before its old window's would be lost, so the last window waits (see [`Gate`]) until every
+//! other window's query was answered, for at most [`LAST_WINDOW_WAIT`]; past that wait (a
+//! partition never opened, a very slow first page) the scan goes on and such a row can be
+//! missed. Read with windows for analysis; for an exact copy use an incremental sync, which
+//! re-reads changed rows by `SystemModstamp` (and de-duplicates by `Id`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use crate::api::{rest, soap};
+use crate::config::ApiType;
+use crate::error::{Error, Result};
+use crate::extract::{PlanOptions, SoqlQuery};
+use crate::schema::ObjectSchema;
+use crate::session::Session;
+
+/// The field windows split on.
+pub(crate) const WINDOW_FIELD: &str = "SystemModstamp";
+
+/// How many windows a plan splits into, decided at plan time; 0 = no windows (one cursor or
+/// one Bulk job). REST and SOAP split whenever more than one partition is wanted; `bulkv2`
+/// only when [`PlanOptions::bulk_windows`] asks. Never with a `LIMIT` (windows would each
+/// return up to the limit), nor on objects without a filterable datetime `SystemModstamp`.
+pub(crate) fn planned_windows(
+    object: &ObjectSchema,
+    query: &SoqlQuery,
+    api: ApiType,
+    options: &PlanOptions,
+) -> usize {
+    let wanted = options.partitions.max(1);
+    let splits = match api {
+        ApiType::BulkV2 => options.bulk_windows,
+        ApiType::Rest | ApiType::Soap => true,
+    };
+    let has_field = object
+        .field(WINDOW_FIELD)
+        .is_some_and(|f| f.filterable && f.sf_type.eq_ignore_ascii_case("datetime"));
+    if splits && wanted > 1 && query.limit.is_none() && has_field {
+        wanted
+    } else {
+        0
+    }
+}
+
+/// The boundaries that split `[min, max]` into at most `windows` windows of about equal
+/// time span: strictly increasing, each `> min` and `<= max`, so no window is empty by
+/// construction. Empty (no split) when the span is empty or unknown (no rows).
+///
+/// Boundaries are whole seconds when the span allows it (Salesforce datetimes are second
+/// precision in most orgs and SOQL literals without fractions are the documented form),
+/// else whole milliseconds, which the soql printer writes exactly (`.123Z`). Either way the
+/// same literal bounds two neighbouring windows, `< b` and `>= b`, so a row stamped exactly
+/// `b` lands in the upper one and no row is dropped or doubled.
+pub(crate) fn boundaries(
+    min: Option<DateTime<Utc>>,
+    max: Option<DateTime<Utc>>,
+    windows: usize,
+) -> Vec<DateTime<Utc>> {
+    let (Some(min), Some(max)) = (min, max) else {
+        return Vec::new();
+    };
+    let (lo, hi) = (min.timestamp_millis(), max.timestamp_millis());
+    if hi <= lo || windows < 2 {
+        return Vec::new();
+    }
+    let span = i128::from(hi - lo);
+    let n = windows as i128;
+    let whole_seconds = span >= n * 1000;
+    let mut out: Vec<i64> = Vec::with_capacity(windows - 1);
+    for k in 1..n {
+        // ceil(k * span / n): the boundary is never at `lo`, so the first window holds `min`.
+        let offset = (k * span + n - 1) / n;
+        let mut b = lo + offset as i64;
+        if whole_seconds {
+            b = b.div_euclid(1000) * 1000 + if b.rem_euclid(1000) > 0 { 1000 } else { 0 };
+        }
+        if b > lo && b <= hi && out.last().is_none_or(|last| b > *last) {
+            out.push(b);
+        }
+    }
+    out.into_iter()
+        .filter_map(DateTime::<Utc>::from_timestamp_millis)
+        .collect()
+}
+
+/// Window `index` of the windows `bounds` cut: the query with its bounds ANDed on (through
+/// the soql AST, so the data sync filter and pushed filters keep their meaning). `None`
+/// when there is no such window.
+pub(crate) fn window_query(
+    query: &SoqlQuery,
+    bounds: &[DateTime<Utc>],
+    index: usize,
+) -> Result<Option<SoqlQuery>> {
+    if bounds.is_empty() {
+        return Ok((index == 0).then(|| query.clone()));
+    }
+    if index > bounds.len() {
+        return Ok(None);
+    }
+    let field = || {
+        soql::field(WINDOW_FIELD).map_err(|e| Error::Filter {
+            object: query.object.clone(),
+            message: e.to_string(),
+        })
+    };
+    let mut window = query.clone();
+    if index > 0 {
+        let lo = soql::Literal::datetime(bounds[index - 1]);
+        window = window.and_filter(soql::Expr::ge(field()?, lo));
+    }
+    if index < bounds.len() {
+        let hi = soql::Literal::datetime(bounds[index]);
+        window = window.and_filter(soql::Expr::lt(field()?, hi));
+    }
+    Ok(Some(window))
+}
+
+/// How long the last window waits for the other windows' queries to be answered.
+pub(crate) const LAST_WINDOW_WAIT: Duration = Duration::from_secs(120);
+
+/// Orders a windowed scan's queries so that a row changed mid-scan is never lost: the last
+/// window (where changed rows move) sends its query only after every other window's query
+/// was answered (a REST/SOAP first page, a Bulk job complete), so any change after an old
+/// window's snapshot lands in the last window's.
+#[derive(Debug)]
+pub(crate) enum Gate {
+    /// Nothing to order (no windows, an empty window, or already done).
+    Open,
+    /// A window before the last: counts itself answered once (or when it stops).
+    Signal(Option<Arc<watch::Sender<usize>>>),
+    /// The last window: waits for `others` answers before its query.
+    Wait {
+        answered: watch::Receiver<usize>,
+        others: usize,
+    },
+}
+
+impl Gate {
+    /// The gate of window `index` of `windows` non-empty windows.
+    pub(crate) fn of(answered: &Arc<watch::Sender<usize>>, index: usize, windows: usize) -> Gate {
+        if windows < 2 || index >= windows {
+            Gate::Open
+        } else if index + 1 == windows {
+            Gate::Wait {
+                answered: answered.subscribe(),
+                others: windows - 1,
+            }
+        } else {
+            Gate::Signal(Some(Arc::clone(answered)))
+        }
+    }
+
+    /// Call before the window's query is sent.
+    pub(crate) async fn before_query(&mut self) {
+        if let Gate::Wait { answered, others } = self {
+            let others = *others;
+            let wait = answered.wait_for(|n| *n >= others);
+            if tokio::time::timeout(LAST_WINDOW_WAIT, wait).await.is_err() {
+                tracing::warn!(
+                    "the last SystemModstamp window waited {LAST_WINDOW_WAIT:?} for the others; \
+                     reading it now (a row changed meanwhile may be missed)"
+                );
+            }
+            *self = Gate::Open;
+        }
+    }
+
+    /// Call once the org answered the window's query.
+    pub(crate) fn after_query(&mut self) {
+        if let Gate::Signal(sender) = self
+            && let Some(sender) = sender.take()
+        {
+            sender.send_modify(|n| *n += 1);
+        }
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        // A window that stops (error, stream dropped) must not hold the last one back.
+        self.after_query();
+    }
+}
+
+/// The aggregate query that finds the span of the rows the query reads.
+pub(crate) fn span_soql(query: &SoqlQuery) -> String {
+    let mut text = format!(
+        "SELECT MIN({WINDOW_FIELD}), MAX({WINDOW_FIELD}) FROM {}",
+        query.object
+    );
+    if let Some(filter) = &query.filter {
+        text.push_str(" WHERE ");
+        text.push_str(&filter.to_string());
+    }
+    text
+}
+
+/// Asks the org for the span (one aggregate call; SOAP for `soap` connections, else REST,
+/// as Bulk refuses aggregates) and cuts it into at most `windows` windows.
+pub(crate) async fn fetch_boundaries(
+    session: &Session,
+    query: &SoqlQuery,
+    api: ApiType,
+    windows: usize,
+) -> Result<Vec<DateTime<Utc>>> {
+    let soql = span_soql(query);
+    let context = format!("{WINDOW_FIELD} span of {}", query.object);
+    let client = session.client();
+    let (min, max) = match api {
+        ApiType::Soap => {
+            let page = super::read::soap_query(client, &soql, query.include_deleted, None).await?;
+            let record = page.records.first();
+            let cell = |name: &str| record.and_then(|r| soap::record_value(r, name));
+            (
+                parse_stamp(&context, cell("expr0"))?,
+                parse_stamp(&context, cell("expr1"))?,
+            )
+        }
+        ApiType::Rest | ApiType::BulkV2 => {
+            let page = rest::query_page(client, &soql, query.include_deleted, None).await?;
+            let record = page.records.first();
+            let cell = |name: &str| record.and_then(|r| r.get(name)).and_then(|v| v.as_str());
+            (
+                parse_stamp(&context, cell("expr0"))?,
+                parse_stamp(&context, cell("expr1"))?,
+            )
+        }
+    };
+    let bounds = boundaries(min, max, windows);
+    tracing::debug!(object = %query.object, ?min, ?max, windows = bounds.len() + 1, "SystemModstamp windows");
+    Ok(bounds)
+}
+
+fn parse_stamp(context: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let normalized = super::text::normalize_datetime(text);
+    DateTime::parse_from_rfc3339(&normalized)
+        .map(|d| Some(d.with_timezone(&Utc)))
+        .map_err(|e| Error::protocol(context, format!("`{text}` is not a datetime: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(ms).unwrap_or_default()
+    }
+
+    fn describe(file: &str) -> ObjectSchema {
+        let path = format!(
+            "{}/../../shared/fixtures/salesforce/describe/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        ObjectSchema::from_describe_json(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn options(partitions: usize, bulk_windows: bool) -> PlanOptions {
+        PlanOptions {
+            partitions,
+            bulk_windows,
+            ..PlanOptions::default()
+        }
+    }
+
+    #[test]
+    fn windows_are_planned_only_when_they_can_split_the_rows() {
+        let account = describe("Account.cumulusci-v48.json");
+        let no_stamp = describe("DateTestObject__c.nifi-v62.json");
+        assert!(no_stamp.field(WINDOW_FIELD).is_none());
+        let q = SoqlQuery::new("Account").columns(["Id"]);
+        for api in [ApiType::Rest, ApiType::Soap] {
+            assert_eq!(planned_windows(&account, &q, api, &options(4, false)), 4);
+            assert_eq!(planned_windows(&account, &q, api, &options(1, false)), 0);
+            let limited = q.clone().limit(Some(10));
+            assert_eq!(
+                planned_windows(&account, &limited, api, &options(4, false)),
+                0
+            );
+            assert_eq!(planned_windows(&no_stamp, &q, api, &options(4, false)), 0);
+        }
+        assert_eq!(
+            planned_windows(&account, &q, ApiType::BulkV2, &options(4, false)),
+            0
+        );
+        assert_eq!(
+            planned_windows(&account, &q, ApiType::BulkV2, &options(4, true)),
+            4
+        );
+        assert_eq!(
+            planned_windows(&no_stamp, &q, ApiType::BulkV2, &options(4, true)),
+            0
+        );
+    }
+
+    #[test]
+    fn boundaries_are_whole_seconds_inside_the_span() {
+        let min = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let max = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 10).unwrap();
+        let b = boundaries(Some(min), Some(max), 4);
+        let secs: Vec<_> = b.iter().map(|d| d.timestamp() - min.timestamp()).collect();
+        assert_eq!(secs, [3, 5, 8]);
+        assert!(b.iter().all(|d| d.timestamp_subsec_millis() == 0));
+    }
+
+    #[test]
+    fn a_span_narrower_than_the_windows_gives_fewer_millisecond_windows() {
+        assert_eq!(
+            boundaries(Some(at(1000)), Some(at(1002)), 8),
+            [at(1001), at(1002)]
+        );
+        assert_eq!(boundaries(Some(at(1000)), Some(at(1001)), 8), [at(1001)]);
+        assert!(boundaries(Some(at(1000)), Some(at(1000)), 8).is_empty());
+        assert!(boundaries(None, None, 8).is_empty());
+        assert!(boundaries(Some(at(1000)), Some(at(5000)), 1).is_empty());
+    }
+
+    #[test]
+    fn window_queries_cover_the_line_once_and_keep_the_filter() {
+        let filter = soql::parse_where("Industry = 'Energy' OR Rating = 'Hot'").unwrap();
+        let q = SoqlQuery::new("Account").columns(["Id"]).and_filter(filter);
+        let bounds = [at(1_700_000_000_000), at(1_700_000_000_500)];
+        let texts: Vec<String> = (0..4)
+            .filter_map(|i| window_query(&q, &bounds, i).unwrap())
+            .map(|w| w.to_soql())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "SELECT Id FROM Account WHERE (Industry = 'Energy' OR Rating = 'Hot') AND SystemModstamp < 2023-11-14T22:13:20Z",
+                "SELECT Id FROM Account WHERE (Industry = 'Energy' OR Rating = 'Hot') AND SystemModstamp >= 2023-11-14T22:13:20Z AND SystemModstamp < 2023-11-14T22:13:20.500Z",
+                "SELECT Id FROM Account WHERE (Industry = 'Energy' OR Rating = 'Hot') AND SystemModstamp >= 2023-11-14T22:13:20.500Z",
+            ]
+        );
+        // Every printed window parses back: the literals are valid SOQL.
+        for text in &texts {
+            soql::parse(text).unwrap();
+        }
+        assert_eq!(
+            window_query(&q, &[], 0).unwrap().map(|w| w.to_soql()),
+            Some(q.to_soql())
+        );
+        assert_eq!(window_query(&q, &[], 1).unwrap(), None);
+    }
+
+    #[test]
+    fn the_span_query_carries_the_filter() {
+        let q = SoqlQuery::new("Account")
+            .columns(["Id", "Name"])
+            .and_filter(soql::parse_where("NumberOfEmployees > 5").unwrap());
+        assert_eq!(
+            span_soql(&q),
+            "SELECT MIN(SystemModstamp), MAX(SystemModstamp) FROM Account WHERE NumberOfEmployees > 5"
+        );
+    }
+}

@@ -1,0 +1,403 @@
+//! SystemModstamp windows (several cursors or Bulk jobs per scan) and the one-job-per-plan
+//! rule when partitions are dropped.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use datafusion::arrow::array::AsArray;
+use futures::StreamExt;
+use sfdf_connector::{ApiType, Connection, ExtractPlan, ObjectSelection, PlanOptions, Session};
+use sfdf_emulator::{EmulatedOrg, LoggedRequest, Value};
+
+use crate::common::{connection, org, org_rows};
+
+const SPAN_QUERY: &str = "SELECT MIN(SystemModstamp), MAX(SystemModstamp) FROM Account";
+
+fn with_filter(org: &EmulatedOrg, api: ApiType, filter: &str) -> Connection {
+    let base = connection(org, api);
+    Connection::builder()
+        .connection_name("Emulated")
+        .developer_name("emu")
+        .domain_url(org.base_url())
+        .client_credentials(org.client_id(), org.client_secret().into())
+        .api_type(api)
+        .api_version("62.0")
+        .http(base.http().clone())
+        .object(ObjectSelection::new("Account").filter(filter))
+        .build()
+        .expect("valid connection")
+}
+
+fn options(partitions: usize) -> PlanOptions {
+    PlanOptions {
+        partitions,
+        ..PlanOptions::default()
+    }
+}
+
+async fn plan(session: &Session, options: &PlanOptions) -> ExtractPlan {
+    let query = session
+        .query_for("Account")
+        .await
+        .unwrap()
+        .columns(["Id", "Name"]);
+    session.plan_with(&query, options).await.unwrap()
+}
+
+/// Reads every partition concurrently (as DataFusion does); the Ids of each partition.
+async fn ids_per_partition(plan: &ExtractPlan) -> Vec<Vec<String>> {
+    let streams: Vec<_> = (0..plan.partition_count())
+        .map(|i| plan.open(i).unwrap())
+        .collect();
+    let reads = streams.into_iter().map(|s| async move {
+        let batches: Vec<_> = s.map(|b| b.expect("partition reads")).collect().await;
+        batches
+            .iter()
+            .flat_map(|b| {
+                let ids = b.column(0).as_string::<i32>();
+                (0..b.num_rows())
+                    .map(|i| ids.value(i).to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    });
+    futures::future::join_all(reads).await
+}
+
+/// Asserts the partitions hold each of `expected` exactly once.
+fn assert_each_once(partitions: &[Vec<String>], expected: &HashSet<String>, what: &str) {
+    let all: Vec<&String> = partitions.iter().flatten().collect();
+    let unique: HashSet<String> = all.iter().map(|s| s.to_string()).collect();
+    assert_eq!(all.len(), unique.len(), "{what}: rows read twice");
+    assert_eq!(&unique, expected, "{what}: rows lost or foreign");
+}
+
+fn soql_requests(org: &EmulatedOrg) -> Vec<String> {
+    org.requests().into_iter().filter_map(|r| r.soql).collect()
+}
+
+fn stamp(org: &EmulatedOrg, id: &str) -> DateTime<Utc> {
+    match org.record(id).unwrap().get("SystemModstamp") {
+        Some(Value::DateTime(t)) => *t,
+        other => panic!("SystemModstamp of {id}: {other:?}"),
+    }
+}
+
+fn bulk_creates(org: &EmulatedOrg) -> Vec<LoggedRequest> {
+    org.requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/jobs/query"))
+        .collect()
+}
+
+fn count(org: &EmulatedOrg, method: &str) -> usize {
+    org.requests()
+        .iter()
+        .filter(|r| r.method == method && r.path.contains("/jobs/query/"))
+        .count()
+}
+
+#[tokio::test]
+async fn rest_and_soap_windows_return_every_row_once_with_one_aggregate_call() {
+    let org = org(1_500, 10_000).await;
+    let filter = "NumberOfEmployees > 50";
+    let expected: HashSet<String> = org_rows(&org, "Account")
+        .into_iter()
+        .filter(|(_, r)| matches!(r.get("NumberOfEmployees"), Some(Value::Int(n)) if *n > 50))
+        .map(|(id, _)| id)
+        .collect();
+    assert!(expected.len() > 500);
+    for api in [ApiType::Rest, ApiType::Soap] {
+        let session = Session::connect(&with_filter(&org, api, filter))
+            .await
+            .unwrap();
+        org.clear_requests();
+        let plan = plan(&session, &options(4)).await;
+        assert_eq!((plan.partition_count(), plan.windows()), (4, 4), "{api}");
+        assert_eq!(plan.min_api_calls(), 5, "{api}: aggregate + 4 cursors");
+        assert!(
+            soql_requests(&org).is_empty(),
+            "{api}: planning sends no query"
+        );
+
+        let partitions = ids_per_partition(&plan).await;
+        assert_each_once(&partitions, &expected, &api.to_string());
+        assert!(
+            partitions.iter().all(|p| !p.is_empty()),
+            "{api}: the rows spread over every window: {:?}",
+            partitions.iter().map(Vec::len).collect::<Vec<_>>()
+        );
+
+        let sent = soql_requests(&org);
+        let spans: Vec<_> = sent.iter().filter(|s| s.contains("MIN(")).collect();
+        assert_eq!(
+            spans,
+            [&format!("{SPAN_QUERY} WHERE {filter}")],
+            "{api}: one aggregate call"
+        );
+        let windows: Vec<&String> = sent.iter().filter(|s| !s.contains("MIN(")).collect();
+        assert_eq!(windows.len(), 4, "{api}: {windows:#?}");
+        let prefix = format!("SELECT Id, Name FROM Account WHERE {filter} AND ");
+        for w in &windows {
+            assert!(w.starts_with(&prefix), "{api}: sync filter ANDed: {w}");
+        }
+        let lower = windows
+            .iter()
+            .filter(|w| w.contains("SystemModstamp >= "))
+            .count();
+        let upper = windows
+            .iter()
+            .filter(|w| w.contains("SystemModstamp < "))
+            .count();
+        assert_eq!((lower, upper), (3, 3), "{api}: {windows:#?}");
+        // Neighbouring windows share their boundary literal.
+        let bounds = plan.window_boundaries().expect("boundaries known");
+        assert_eq!(bounds.len(), 3);
+        for b in &bounds {
+            let text = b.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let uses = windows.iter().filter(|w| w.contains(&text)).count();
+            assert_eq!(uses, 2, "{api}: boundary {text} in {windows:#?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn bulk_windows_run_one_job_per_window_and_delete_them_all() {
+    let org = org(1_200, 10_000).await;
+    let session = Session::connect(&connection(&org, ApiType::BulkV2))
+        .await
+        .unwrap();
+    let options = PlanOptions {
+        partitions: 3,
+        bulk_windows: true,
+        ..PlanOptions::default()
+    };
+    let plan = plan(&session, &options).await;
+    assert_eq!((plan.partition_count(), plan.windows()), (3, 3));
+    assert_eq!(plan.min_api_calls(), 1 + 3 * 4);
+    assert!(bulk_creates(&org).is_empty(), "planning runs no job");
+
+    let partitions = ids_per_partition(&plan).await;
+    let expected: HashSet<String> = org_rows(&org, "Account").into_keys().collect();
+    assert_each_once(&partitions, &expected, "bulkv2 windows");
+
+    let creates = bulk_creates(&org);
+    assert_eq!(creates.len(), 3, "one job per window");
+    for c in &creates {
+        let soql = c.soql.as_deref().unwrap_or_default();
+        assert!(soql.contains("SystemModstamp"), "{soql}");
+    }
+    let spans = soql_requests(&org)
+        .into_iter()
+        .filter(|s| s.starts_with(SPAN_QUERY))
+        .count();
+    assert_eq!(spans, 1);
+    drop(plan);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while count(&org, "DELETE") < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(count(&org, "DELETE"), 3, "every window's job deleted");
+    assert_eq!(count(&org, "PATCH"), 0, "no job aborted");
+}
+
+#[tokio::test]
+async fn a_limit_reads_one_cursor_without_windows() {
+    let org = org(300, 10_000).await;
+    for api in [ApiType::Rest, ApiType::Soap] {
+        let session = Session::connect(&connection(&org, api)).await.unwrap();
+        org.clear_requests();
+        let query = session
+            .query_for("Account")
+            .await
+            .unwrap()
+            .columns(["Id"])
+            .limit(Some(10));
+        let plan = session.plan_with(&query, &options(4)).await.unwrap();
+        assert_eq!((plan.partition_count(), plan.windows()), (1, 0), "{api}");
+        let partitions = ids_per_partition(&plan).await;
+        assert_eq!(partitions.concat().len(), 10);
+        assert_eq!(
+            soql_requests(&org),
+            ["SELECT Id FROM Account LIMIT 10"],
+            "{api}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rows_sharing_one_stamp_are_read_by_one_window() {
+    let org = org(200, 10_000).await;
+    let rows = org_rows(&org, "Account");
+    let (id, _) = rows.iter().next().unwrap();
+    let at = stamp(&org, id);
+    let filter = format!("SystemModstamp = {}", soql::Literal::datetime(at));
+    let expected: HashSet<String> = rows
+        .keys()
+        .filter(|i| stamp(&org, i) == at)
+        .cloned()
+        .collect();
+    let session = Session::connect(&with_filter(&org, ApiType::Rest, &filter))
+        .await
+        .unwrap();
+    org.clear_requests();
+    let plan = plan(&session, &options(4)).await;
+    assert_eq!(plan.partition_count(), 4);
+    let partitions = ids_per_partition(&plan).await;
+    assert_each_once(&partitions, &expected, "one stamp");
+    assert!(partitions[1..].iter().all(Vec::is_empty));
+    assert_eq!(plan.window_boundaries(), Some(vec![]));
+    let sent = soql_requests(&org);
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert!(sent[0].starts_with(SPAN_QUERY));
+    assert_eq!(
+        sent[1],
+        format!("SELECT Id, Name FROM Account WHERE {filter}")
+    );
+}
+
+/// Three rows stamped one millisecond apart, four partitions: the boundaries sit exactly on
+/// the rows' stamps, and each row is read once (by the window it opens).
+#[tokio::test]
+async fn rows_on_a_boundary_are_read_once_and_spare_partitions_are_empty() {
+    let org = org(200, 10_000).await;
+    let mut ids: Vec<String> = org_rows(&org, "Account").into_keys().collect();
+    ids.sort();
+    let mut picked = None;
+    for chunk in ids.chunks(3).take(50) {
+        for id in chunk {
+            org.update("Account", id, &[("Rating", Value::Text("Hot".into()))])
+                .unwrap();
+        }
+        let stamps: Vec<_> = chunk.iter().map(|id| stamp(&org, id)).collect();
+        let ms: Vec<i64> = stamps.iter().map(DateTime::timestamp_millis).collect();
+        if ms.len() == 3 && ms[1] == ms[0] + 1 && ms[2] == ms[0] + 2 {
+            picked = Some((chunk.to_vec(), stamps));
+            break;
+        }
+    }
+    let (picked, stamps) = picked.expect("three updates within consecutive milliseconds");
+    let list: Vec<String> = picked.iter().map(|id| format!("'{id}'")).collect();
+    let filter = format!("Id IN ({})", list.join(", "));
+    for api in [ApiType::Rest, ApiType::Soap] {
+        let session = Session::connect(&with_filter(&org, api, &filter))
+            .await
+            .unwrap();
+        let plan = plan(&session, &options(4)).await;
+        let partitions = ids_per_partition(&plan).await;
+        let expected: HashSet<String> = picked.iter().cloned().collect();
+        assert_each_once(&partitions, &expected, &api.to_string());
+        assert_eq!(
+            plan.window_boundaries(),
+            Some(vec![stamps[1], stamps[2]]),
+            "{api}"
+        );
+        let sizes: Vec<usize> = partitions.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [1, 1, 1, 0], "{api}");
+    }
+}
+
+/// The bug this guards against: the Bulk job's creation ran inside whichever partition
+/// polled first; dropping that partition dropped the creation, and the next partition
+/// created (and the scan later aborted) a second job.
+#[tokio::test]
+async fn a_dropped_partition_does_not_create_a_second_job() {
+    let org = EmulatedOrg::builder()
+        .rows(400)
+        .seed(7)
+        .bulk_polls_in_progress(12)
+        .start()
+        .await
+        .unwrap();
+    let session = Session::connect(&connection(&org, ApiType::BulkV2))
+        .await
+        .unwrap();
+    let plan = plan(&session, &options(4)).await;
+    let mut first = plan.open(0).unwrap();
+    let pending = tokio::time::timeout(Duration::from_millis(150), first.next()).await;
+    assert!(pending.is_err(), "the job is still running");
+    assert_eq!(bulk_creates(&org).len(), 1);
+    let others: Vec<_> = (1..4).map(|i| plan.open(i).unwrap()).collect();
+    drop(first);
+    let mut rows = 0;
+    for s in others {
+        let batches: Vec<_> = s.map(|b| b.expect("partition reads")).collect().await;
+        rows += batches.iter().map(|b| b.num_rows()).sum::<usize>();
+    }
+    assert_eq!(bulk_creates(&org).len(), 1, "one job for the whole plan");
+    assert_eq!(count(&org, "PATCH"), 0, "the job was not aborted");
+    assert!(rows > 0);
+    let job = plan.job_id().expect("the job finished").to_string();
+    drop(plan);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while count(&org, "DELETE") == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        org.requests()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path.ends_with(&job)),
+        "job {job} deleted after use"
+    );
+}
+
+/// Every stream dropped while the plan lives on (as a `SoqlScanExec` keeps it): the job is
+/// aborted, and reading the plan again is an error rather than a second job.
+#[tokio::test]
+async fn dropping_every_stream_aborts_the_job_even_while_the_plan_lives() {
+    let org = EmulatedOrg::builder()
+        .rows(100)
+        .seed(7)
+        .bulk_polls_in_progress(1_000)
+        .start()
+        .await
+        .unwrap();
+    let session = Session::connect(&connection(&org, ApiType::BulkV2))
+        .await
+        .unwrap();
+    let plan = plan(&session, &options(2)).await;
+    let mut streams: Vec<_> = (0..2).map(|i| plan.open(i).unwrap()).collect();
+    let pending = tokio::time::timeout(Duration::from_millis(200), streams[0].next()).await;
+    assert!(pending.is_err(), "the job is still running");
+    drop(streams);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while count(&org, "PATCH") == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(count(&org, "PATCH"), 1, "job aborted");
+    let again = plan.open(0).unwrap().next().await;
+    let message = match again {
+        Some(Err(e)) => e.to_string(),
+        other => panic!("expected an error, got {other:?}"),
+    };
+    assert!(message.contains("plan the query again"), "{message}");
+    assert_eq!(bulk_creates(&org).len(), 1, "no second job");
+}
+
+/// Changed rows move to the last window, so it is read only after every other window's
+/// query was answered: a row changed mid-scan then shows in the last window whenever its
+/// old window had already lost it.
+#[tokio::test]
+async fn the_last_window_is_queried_after_the_others_were_answered() {
+    let org = org(600, 10_000).await;
+    for api in [ApiType::Rest, ApiType::Soap] {
+        let session = Session::connect(&connection(&org, api)).await.unwrap();
+        org.faults().slow_pages(Duration::from_millis(150));
+        org.clear_requests();
+        let plan = plan(&session, &options(4)).await;
+        let partitions = ids_per_partition(&plan).await;
+        let expected: HashSet<String> = org_rows(&org, "Account").into_keys().collect();
+        assert_each_once(&partitions, &expected, &api.to_string());
+        let windows: Vec<String> = soql_requests(&org)
+            .into_iter()
+            .filter(|s| s.contains("SystemModstamp") && !s.contains("MIN("))
+            .collect();
+        assert_eq!(windows.len(), 4, "{api}: {windows:#?}");
+        assert!(
+            windows[3].contains("SystemModstamp >= ") && !windows[3].contains("SystemModstamp < "),
+            "{api}: the last window's query came last: {windows:#?}"
+        );
+        org.faults().clear();
+    }
+}
