@@ -7,8 +7,8 @@
 //! describes), and the last field's type is checked against the literal with `soql`'s
 //! checker over exactly the objects the path went through.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::schema::ObjectSchema;
@@ -36,6 +36,7 @@ impl Session {
         let place = Place {
             owner: object.name.clone(),
             within: String::new(),
+            unseen: Default::default(),
         };
         self.check_filter_at(object, filter, &place).await
     }
@@ -114,6 +115,7 @@ impl Session {
                 let inside = Place {
                     owner: place.owner.clone(),
                     within: format!(" (in the subquery on {})", inner.name),
+                    unseen: Arc::clone(&place.unseen),
                 };
                 Box::pin(self.check_filter_at(&inner, w, &inside)).await?;
             }
@@ -162,7 +164,9 @@ impl Session {
             };
             let next = segments[i + 1..].first().copied().unwrap_or(last);
             let next_is_hop = i + 1 < hops.len();
-            let (target, tried) = self.follow(&lookup.reference_to, next, next_is_hop).await?;
+            let (target, tried) = self
+                .follow(&lookup.reference_to, next, next_is_hop, place)
+                .await?;
             let mut meta = object.to_soql_meta();
             let Some(target) = target else {
                 if !next_is_hop
@@ -211,15 +215,24 @@ impl Session {
         targets: &[String],
         next: &str,
         next_is_hop: bool,
+        place: &Place,
     ) -> Result<(Option<Arc<ObjectSchema>>, Vec<String>)> {
         let mut tried = Vec::new();
         let mut visible = Vec::new();
         for name in targets {
+            let hidden = format!("{name} (not visible to the connecting user)");
+            let key = name.to_ascii_lowercase();
+            if place.is_unseen(&key) {
+                tried.push(hidden);
+                continue;
+            }
             let target = match self.describe(name).await {
                 Ok(t) => t,
-                // A target the user cannot see (e.g. `Group` behind `Owner`) is skipped.
+                // A target the user cannot see (e.g. `Group` behind `Owner`) is skipped, and
+                // not asked about again (the session caches only what exists).
                 Err(Error::Object { .. }) => {
-                    tried.push(format!("{name} (not visible to the connecting user)"));
+                    place.mark_unseen(key);
+                    tried.push(hidden);
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -294,6 +307,19 @@ struct Place {
     owner: String,
     /// Empty, or ` (in the subquery on Case)` inside a semi-join.
     within: String,
+    /// Objects describe said the user cannot see (lower case), asked about once.
+    unseen: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Place {
+    fn is_unseen(&self, key: &str) -> bool {
+        self.unseen.lock().is_ok_and(|u| u.contains(key))
+    }
+    fn mark_unseen(&self, key: String) {
+        if let Ok(mut u) = self.unseen.lock() {
+            u.insert(key);
+        }
+    }
 }
 
 fn filter_error(place: &Place, path: &soql::FieldPath, message: String) -> Error {

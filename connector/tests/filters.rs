@@ -268,6 +268,21 @@ async fn each_object_is_described_once() {
             .count();
         assert_eq!(n, 1, "{object} described {n} times: {describes:?}");
     }
+
+    // An object the user cannot see (Group, behind Case.Owner) is asked about once too.
+    let filter = "Owner.Name != null AND Owner.Alias != null AND Owner.IsActive = true";
+    let session = Session::connect(&with_filter(&org, ApiType::BulkV2, "Case", filter))
+        .await
+        .unwrap();
+    org.clear_requests();
+    let query = session.query_for("Case").await.unwrap();
+    session.plan(&query).await.unwrap();
+    let groups = org
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/sobjects/Group/describe"))
+        .count();
+    assert_eq!(groups, 1);
 }
 
 #[tokio::test]
