@@ -363,6 +363,9 @@ pub(crate) async fn soap_query(
     all: bool,
     locator: Option<&str>,
 ) -> Result<soap::QueryPage> {
+    if locator.is_none() {
+        crate::api::rest::check_soql_length(soql)?;
+    }
     let soql_owned = soql.to_string();
     let loc = locator.map(str::to_string);
     let call = crate::api::Call {
