@@ -162,7 +162,7 @@ impl Session {
                     no_relationship(&object, hop, &trail),
                 ));
             };
-            let next = segments[i + 1..].first().copied().unwrap_or(last);
+            let next = segments[i + 1];
             let next_is_hop = i + 1 < hops.len();
             let (target, tried) = self
                 .follow(&lookup.reference_to, next, next_is_hop, place)

@@ -117,6 +117,8 @@ async fn three_hops_and_polymorphic_owner_plan_and_run() {
             "Case",
             "Owner.Name != null AND Contact.Account.Industry != null",
         ),
+        // A polymorphic hop in the middle of a path.
+        ("Lead", "Owner.Manager.IsActive = true"),
     ] {
         let session = Session::connect(&with_filter(&org, ApiType::BulkV2, object, filter))
             .await
