@@ -27,6 +27,11 @@ fn with_filter(org: &EmulatedOrg, api: ApiType, version: &str, filter: &str) -> 
 fn id_filter(org: &EmulatedOrg, n: usize) -> (String, Vec<String>) {
     let mut ids: Vec<String> = org_rows(org, "Contact").into_keys().collect();
     ids.sort();
+    assert!(
+        ids.len() >= n,
+        "the org has only {} live Contacts",
+        ids.len()
+    );
     ids.truncate(n);
     let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
     (format!("Id IN ({})", list.join(", ")), ids)
@@ -103,7 +108,7 @@ async fn a_filter_too_long_for_a_uri_runs_through_composite_with_every_page() {
 
 #[tokio::test]
 async fn without_composite_a_too_long_uri_fails_with_the_fixes_before_sending() {
-    let org = org(300, 10_000).await;
+    let org = org(400, 10_000).await;
     let (filter, _) = id_filter(&org, 600);
     let session = Session::connect(&with_filter(&org, ApiType::Rest, "41.0", &filter))
         .await
@@ -159,11 +164,12 @@ async fn a_statement_over_100000_characters_is_refused_before_any_job_or_query()
 #[tokio::test]
 async fn a_plan_with_a_long_filter_still_returns_the_org_rows() {
     // The common helpers' extraction path (plan + collect) with the composite route.
-    let org = org(200, 10_000).await;
+    let org = org(400, 10_000).await;
     let (filter, expected) = id_filter(&org, 600);
     let session = Session::connect(&with_filter(&org, ApiType::Rest, "62.0", &filter))
         .await
         .unwrap();
+    org.clear_requests();
     let query = session.query_for("Contact").await.unwrap();
     let plan = session.plan(&query).await.unwrap();
     let batch = concat(&collect(&plan).await, &plan);
@@ -172,4 +178,43 @@ async fn a_plan_with_a_long_filter_still_returns_the_org_rows() {
         .filter(|(id, _)| expected.contains(id))
         .collect();
     crate::common::assert_matches_org(&batch, &wanted);
+    assert!(
+        org.requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path.ends_with("/composite"))
+    );
+}
+
+#[tokio::test]
+async fn deleted_rows_come_through_composite_query_all() {
+    let org = org(400, 10_000).await;
+    let (filter, ids) = id_filter(&org, 600);
+    org.delete("Contact", &ids[0]).unwrap();
+    let session = Session::connect(&with_filter(&org, ApiType::Rest, "62.0", &filter))
+        .await
+        .unwrap();
+    org.clear_requests();
+    let query = session
+        .query_for("Contact")
+        .await
+        .unwrap()
+        .columns(["Id"])
+        .include_deleted(true);
+    let plan = session.plan(&query).await.unwrap();
+    let batch = concat(&collect(&plan).await, &plan);
+    assert_eq!(batch.num_rows(), ids.len());
+    // Every query of the scan (the SystemModstamp span, each window) went through composite.
+    let calls = query_calls(&org);
+    assert!(!calls.is_empty());
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.0 == "POST" && c.1 == "/services/data/v62.0/composite"),
+        "{calls:?}"
+    );
+    assert!(org.requests().iter().any(|r| {
+        r.soql
+            .as_deref()
+            .is_some_and(|q| q.starts_with("SELECT Id FROM Contact WHERE Id IN ('"))
+    }));
 }
