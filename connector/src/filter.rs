@@ -388,7 +388,7 @@ fn dead_end(
         format!("tried {}", tried.join(", "))
     };
     format!(
-        "no object `{via}` leads to has the {what} `{next}` ({tried}; path {}). Fix the path in the filter",
+        "none of the objects `{via}` can point to has the {what} `{next}` ({tried}; path {}). Fix the path in the filter",
         trail.join(" → ")
     )
 }

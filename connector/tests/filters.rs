@@ -203,7 +203,10 @@ async fn unknown_relationship_lists_the_ones_that_exist() {
 async fn polymorphic_lookup_names_every_target_tried() {
     let org = org(20, 10_000).await;
     let e = plan_error(&org, ApiType::BulkV2, "Case", "Owner.Budget__c > 5").await;
-    assert!(e.contains("Case.Owner"), "{e}");
+    assert!(
+        e.contains("none of the objects `Case.Owner` can point to has the field `Budget__c`"),
+        "{e}"
+    );
     assert!(
         e.contains("tried Group (not visible to the connecting user), User (no field `Budget__c`)"),
         "{e}"
