@@ -8,7 +8,7 @@ use sfdf_connector::provider::SessionBuilder;
 use sfdf_connector::{ApiType, Connection};
 use sfdf_emulator::{Api, EmulatedOrg};
 
-use crate::support::{live, org, query, texts};
+use crate::support::{bulk_soql, connection, live, org, query, texts};
 
 async fn rest_context(org: &EmulatedOrg, partitions: usize) -> datafusion::prelude::SessionContext {
     let connection = Connection::builder()
@@ -92,4 +92,47 @@ async fn a_rest_scan_with_a_limit_reads_one_cursor() {
     let rows = query(&ctx, "SELECT Id FROM Account LIMIT 5").await;
     assert_eq!(texts(&rows, "Id").len(), 5);
     assert_eq!(rest_soql(&org), ["SELECT Id FROM Account LIMIT 5"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_sfdf_bulk_windows_runs_one_bulk_job_per_partition() {
+    let org = org(300).await;
+    let ctx = SessionBuilder::new()
+        .target_partitions(Some(3))
+        .connection(connection(&org))
+        .build()
+        .await
+        .expect("session over the emulated org");
+    let explain = |ctx: datafusion::prelude::SessionContext| async move {
+        let plan = query(&ctx, "EXPLAIN SELECT Id FROM Account").await;
+        pretty_format_batches(&plan).unwrap().to_string()
+    };
+    let before = explain(ctx.clone()).await;
+    assert!(
+        before.contains("api=bulkv2, partitions=3, api_calls>=5"),
+        "{before}"
+    );
+    query(&ctx, "SET sfdf.bulk_windows = true").await;
+    let after = explain(ctx.clone()).await;
+    assert!(
+        after.contains("api=bulkv2, partitions=3, windows=3 on SystemModstamp, api_calls>=13"),
+        "{after}"
+    );
+    assert!(bulk_soql(&org).is_empty(), "EXPLAIN runs no job");
+
+    let rows = query(&ctx, "SELECT Id FROM Account").await;
+    let ids: Vec<String> = texts(&rows, "Id").into_iter().flatten().collect();
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), unique.len(), "no row twice");
+    let expected: HashSet<String> = live(&org, "Account")
+        .iter()
+        .map(|r| r.id().to_owned())
+        .collect();
+    assert_eq!(unique, expected.iter().collect());
+    let jobs = bulk_soql(&org);
+    assert_eq!(jobs.len(), 3, "{jobs:#?}");
+    assert!(
+        jobs.iter().all(|s| s.contains("SystemModstamp")),
+        "{jobs:#?}"
+    );
 }

@@ -54,6 +54,7 @@
 
 mod catalog;
 pub mod names;
+mod options;
 pub mod pushdown;
 mod scan;
 mod table;
@@ -69,6 +70,7 @@ use datafusion::sql::parser::{DFParser, Statement};
 
 pub use catalog::{ConnectionSchema, DefaultSchema};
 pub use names::NameMap;
+pub use options::ScanOptions;
 pub use scan::SoqlScanExec;
 pub use table::ObjectTable;
 
@@ -100,10 +102,13 @@ impl Default for SessionBuilder {
 }
 
 impl SessionBuilder {
-    /// DataFusion's defaults plus `information_schema` (for `SHOW TABLES`, `DESCRIBE`).
+    /// DataFusion's defaults plus `information_schema` (for `SHOW TABLES`, `DESCRIBE`) and
+    /// the `sfdf.*` settings ([`ScanOptions`]).
     pub fn new() -> Self {
         Self {
-            config: SessionConfig::new().with_information_schema(true),
+            config: SessionConfig::new()
+                .with_information_schema(true)
+                .with_option_extension(ScanOptions::default()),
             connections: Vec::new(),
             sessions: Vec::new(),
         }
@@ -124,6 +129,21 @@ impl SessionBuilder {
         self
     }
 
+    /// `bulkv2` scans read one Bulk job per `SystemModstamp` window (one per partition)
+    /// instead of spreading one job's pages; SQL: `SET sfdf.bulk_windows = true`.
+    pub fn bulk_windows(mut self, yes: bool) -> Self {
+        self.config = with_scan_options(self.config);
+        if let Some(options) = self
+            .config
+            .options_mut()
+            .extensions
+            .get_mut::<ScanOptions>()
+        {
+            options.bulk_windows = yes;
+        }
+        self
+    }
+
     /// Adds a connection; it is authenticated in [`build`](Self::build).
     pub fn connection(mut self, connection: Connection) -> Self {
         self.connections.push(connection);
@@ -138,7 +158,7 @@ impl SessionBuilder {
 
     /// Connects, lists each connection's objects and registers them.
     pub async fn build(self) -> Result<SessionContext> {
-        let ctx = SessionContext::new_with_config(self.config);
+        let ctx = SessionContext::new_with_config(with_scan_options(self.config));
         let mut sessions = self.sessions;
         for connection in &self.connections {
             sessions.push(Session::connect(connection).await.map_err(external)?);
@@ -147,6 +167,15 @@ impl SessionBuilder {
             register_connection(&ctx, session).await?;
         }
         Ok(ctx)
+    }
+}
+
+/// The config with [`ScanOptions`] registered (kept if it already is), so `SET sfdf.*` parses.
+fn with_scan_options(config: SessionConfig) -> SessionConfig {
+    if config.options().extensions.get::<ScanOptions>().is_some() {
+        config
+    } else {
+        config.with_option_extension(ScanOptions::default())
     }
 }
 

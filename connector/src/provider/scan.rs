@@ -138,7 +138,8 @@ impl ExecutionPlan for SoqlScanExec {
         partition: usize,
         _ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        // `open` does no I/O: the partition's task starts when the stream is first polled.
+        // `open` returns at once; the partition's task starts its requests in the background
+        // (a Bulk job or window boundaries are shared by all partitions, asked once).
         let stream = self.plan.open(partition).map_err(to_datafusion)?;
         // Rows per partition, for `EXPLAIN ANALYZE`.
         let baseline = BaselineMetrics::new(&self.metrics, partition);

@@ -129,8 +129,17 @@ impl TableProvider for ObjectTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let query = self.scan_query(projection, filters, limit);
+        // `target_partitions` decides the partitions: Bulk pages spread over them, or one
+        // SystemModstamp window each (REST/SOAP always, Bulk with `sfdf.bulk_windows`).
+        let bulk_windows = state
+            .config()
+            .options()
+            .extensions
+            .get::<super::ScanOptions>()
+            .is_some_and(|o| o.bulk_windows);
         let options = PlanOptions {
             partitions: state.config().target_partitions().max(1),
+            bulk_windows,
             batch_size: state.config().batch_size(),
             ..PlanOptions::default()
         };

@@ -1,0 +1,18 @@
+//! Settings of sfdf scans inside a DataFusion session (`SET sfdf.<name> = ..` in SQL).
+
+use datafusion::common::config::ConfigExtension;
+
+datafusion::common::extensions_options! {
+    /// How scans of Salesforce tables run; registered by
+    /// [`SessionBuilder`](super::SessionBuilder), changed in SQL with `SET sfdf.bulk_windows = true`.
+    pub struct ScanOptions {
+        /// `bulkv2` scans with more than one partition: one Bulk job per `SystemModstamp`
+        /// window (one window per partition; the org processes jobs in parallel) instead of
+        /// one job whose result pages are spread over the partitions.
+        pub bulk_windows: bool, default = false
+    }
+}
+
+impl ConfigExtension for ScanOptions {
+    const PREFIX: &'static str = "sfdf";
+}
