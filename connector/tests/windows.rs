@@ -401,3 +401,63 @@ async fn the_last_window_is_queried_after_the_others_were_answered() {
         org.faults().clear();
     }
 }
+
+/// `queryAll` plans ask the span with `queryAll` too: rows in the recycle bin (their
+/// `SystemModstamp` moved when deleted) fall in a window like any other.
+#[tokio::test]
+async fn deleted_rows_are_windowed_with_query_all() {
+    let org = org(300, 10_000).await;
+    let victim = org_rows(&org, "Account").into_keys().next().unwrap();
+    org.delete("Account", &victim).unwrap();
+    let all: HashSet<String> = org
+        .records("Account")
+        .unwrap()
+        .iter()
+        .map(|r| r.id().to_string())
+        .collect();
+    for api in [ApiType::Rest, ApiType::Soap] {
+        let session = Session::connect(&connection(&org, api)).await.unwrap();
+        org.clear_requests();
+        let query = sfdf_connector::SoqlQuery::new("Account")
+            .columns(["Id", "IsDeleted"])
+            .include_deleted(true);
+        let plan = session.plan_with(&query, &options(3)).await.unwrap();
+        assert_eq!(plan.windows(), 3);
+        let partitions = ids_per_partition(&plan).await;
+        assert_each_once(&partitions, &all, &api.to_string());
+        assert!(partitions.iter().flatten().any(|id| *id == victim), "{api}");
+        if api == ApiType::Rest {
+            let paths: Vec<String> = org
+                .requests()
+                .into_iter()
+                .filter(|r| r.soql.is_some())
+                .map(|r| r.path)
+                .collect();
+            assert_eq!(paths.len(), 4, "{paths:?}");
+            assert!(paths.iter().all(|p| p.ends_with("/queryAll")), "{paths:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_filter_matching_no_row_reads_one_empty_window() {
+    let org = org(100, 10_000).await;
+    let session = Session::connect(&with_filter(
+        &org,
+        ApiType::Rest,
+        "Name = 'no such account'",
+    ))
+    .await
+    .unwrap();
+    org.clear_requests();
+    let plan = plan(&session, &options(4)).await;
+    let partitions = ids_per_partition(&plan).await;
+    assert!(partitions.iter().all(Vec::is_empty));
+    assert_eq!(plan.window_boundaries(), Some(vec![]));
+    let sent = soql_requests(&org);
+    assert_eq!(sent.len(), 2, "the aggregate and one query: {sent:#?}");
+    assert_eq!(
+        sent[1],
+        "SELECT Id, Name FROM Account WHERE Name = 'no such account'"
+    );
+}

@@ -45,6 +45,7 @@
 
 mod csv;
 mod once;
+mod partitions;
 pub(crate) mod read;
 pub(crate) mod text;
 pub(crate) mod windows;
@@ -63,6 +64,7 @@ use crate::error::{Error, Result};
 use crate::session::Session;
 
 pub use csv::{BulkCsvDecoder, CsvFormat};
+pub(crate) use partitions::Share;
 
 /// A stream of record batches of one partition (or of a whole plan).
 pub type BatchStream = Pin<Box<dyn Stream<Item = Result<RecordBatch>> + Send>>;
@@ -414,122 +416,11 @@ impl ExtractPlan {
     /// Runs the Bulk job now, or with windows asks for their boundaries (a no-op for
     /// REST/SOAP without windows, and after the first call).
     pub async fn prepare(&self) -> Result<()> {
-        if self.inner.windows > 0 {
-            return self.bounds().await.map(|_| ());
+        match self.share() {
+            Share::Bounds(claim) => self.bounds_of(claim).await.map(|_| ()),
+            Share::Job(claim) => self.job_of(claim).await.map(|_| ()),
+            Share::Nothing => Ok(()),
         }
-        if self.inner.api_type != ApiType::BulkV2 {
-            return Ok(());
-        }
-        self.prepared().await.map(|_| ())
-    }
-
-    /// The plan's one Bulk job, created at most once: every partition waits on the same
-    /// work, which goes on while any of them is alive (and is aborted when none is).
-    pub(crate) async fn prepared(&self) -> Result<Arc<PreparedJob>> {
-        let spec = self.inner.job_spec(self.inner.soql.clone());
-        let start = move || -> futures::future::BoxFuture<'static, _> {
-            Box::pin(async move { read::run_job(&spec).await.map(Arc::new).map_err(Arc::new) })
-        };
-        match self.inner.job.get_or_start(start, false).await {
-            Some(Ok(job)) => Ok(job),
-            Some(Err(e)) => Err(Error::Shared(e)),
-            None => Err(Error::Job {
-                job_id: "of this scan".into(),
-                object: self.inner.query.object.clone(),
-                state: "Aborted".into(),
-                message: "every stream of the scan was dropped while the job ran, so it was \
-                          aborted; plan the query again to read it"
-                    .into(),
-            }),
-        }
-    }
-
-    /// The window boundaries, asked once for all partitions (again only if every partition
-    /// waiting for them was dropped: the aggregate call changes nothing at the org).
-    async fn bounds(&self) -> Result<Arc<Vec<DateTime<Utc>>>> {
-        let session = self.inner.session.clone();
-        let query = self.inner.query.clone();
-        let (api, windows) = (self.inner.api_type, self.inner.windows);
-        let start = move || -> futures::future::BoxFuture<'static, _> {
-            Box::pin(async move {
-                windows::fetch_boundaries(&session, &query, api, windows)
-                    .await
-                    .map(Arc::new)
-                    .map_err(Arc::new)
-            })
-        };
-        match self.inner.bounds.get_or_start(start, true).await {
-            Some(Ok(bounds)) => Ok(bounds),
-            Some(Err(e)) => Err(Error::Shared(e)),
-            None => Err(Error::protocol(
-                "SystemModstamp windows",
-                "the boundaries were not computed",
-            )),
-        }
-    }
-
-    /// How partition `index` orders its query with the other windows' (after `pages_of`).
-    pub(crate) fn gate_of(&self, index: usize) -> windows::Gate {
-        match self.inner.bounds.get() {
-            Some(Ok(bounds)) if self.inner.windows > 0 && !bounds.is_empty() => {
-                windows::Gate::of(&self.inner.answered, index, bounds.len() + 1)
-            }
-            _ => windows::Gate::Open,
-        }
-    }
-
-    /// The pages partition `index` reads, once prepared.
-    pub(crate) async fn pages_of(&self, index: usize) -> Result<Vec<PageSource>> {
-        if self.inner.windows > 0 {
-            let bounds = self.bounds().await?;
-            let Some(window) = windows::window_query(&self.inner.query, &bounds, index)? else {
-                return Ok(vec![]);
-            };
-            let soql = window.to_soql();
-            let include_deleted = self.inner.query.include_deleted;
-            return Ok(vec![match self.inner.api_type {
-                ApiType::BulkV2 => PageSource::BulkJob {
-                    soql,
-                    include_deleted,
-                },
-                ApiType::Rest | ApiType::Soap => PageSource::Cursor {
-                    soql,
-                    include_deleted,
-                },
-            }]);
-        }
-        if self.inner.api_type != ApiType::BulkV2 {
-            return Ok(if index == 0 {
-                vec![PageSource::Cursor {
-                    soql: self.inner.soql.clone(),
-                    include_deleted: self.inner.query.include_deleted,
-                }]
-            } else {
-                vec![]
-            });
-        }
-        let job = self.prepared().await?;
-        let job_id = job.guard.id().to_string();
-        Ok(match &job.pages {
-            None => {
-                if index == 0 {
-                    vec![PageSource::BulkAllPages { job_id }]
-                } else {
-                    vec![]
-                }
-            }
-            Some(pages) => {
-                let n = self.inner.partitions.max(1);
-                let (start, end) = (index * pages.len() / n, (index + 1) * pages.len() / n);
-                pages[start..end]
-                    .iter()
-                    .map(|url| PageSource::BulkPage {
-                        job_id: job_id.clone(),
-                        url: url.clone(),
-                    })
-                    .collect()
-            }
-        })
     }
 
     /// Opens partition `index` as a stream of record batches (a `'static`, `Send` stream
@@ -544,7 +435,7 @@ impl ExtractPlan {
                 ),
             ));
         }
-        Ok(read::open_partition(self.clone(), index))
+        Ok(read::open_partition(self.clone(), index, self.share()))
     }
 
     /// Every partition in order, as one stream; the next partitions are fetched ahead

@@ -18,6 +18,23 @@ pub(crate) struct SharedOnce<T: Clone> {
     running: Mutex<Running<T>>,
 }
 
+/// A share in once-work: its value, the running work, or nothing (abandoned).
+pub(crate) enum Claim<T: Clone> {
+    Ready(T),
+    Pending(Shared<BoxFuture<'static, T>>),
+    Abandoned,
+}
+
+impl<T: Clone> std::fmt::Debug for Claim<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Claim::Ready(_) => "Claim::Ready",
+            Claim::Pending(_) => "Claim::Pending",
+            Claim::Abandoned => "Claim::Abandoned",
+        })
+    }
+}
+
 enum Running<T: Clone> {
     Idle,
     Started(WeakShared<BoxFuture<'static, T>>),
@@ -50,38 +67,54 @@ impl<T: Clone + Send + Sync + 'static> SharedOnce<T> {
         self.done.get()
     }
 
-    /// The value; the first caller starts `start()`, later ones wait on the same work even
-    /// if the first is dropped. `None` when the work was started before and every waiter
-    /// dropped it unfinished, unless `restart` allows starting it again.
+    /// [`Self::claim`] and [`Self::resolve`] in one go: the first caller starts `start()`,
+    /// later ones wait on the same work even if the first is dropped. `None` when the work
+    /// was started before and every waiter dropped it unfinished, unless `restart` allows
+    /// starting it again.
+    #[cfg(test)]
     pub async fn get_or_start(
         &self,
         start: impl FnOnce() -> BoxFuture<'static, T>,
         restart: bool,
     ) -> Option<T> {
+        self.resolve(self.claim(start, restart)).await
+    }
+
+    /// A share in the work, taken without waiting (and without running anything: the work
+    /// runs when a claim is resolved). Whoever holds a claim keeps the work alive, so a
+    /// partition opened but not polled yet counts as a reader.
+    pub fn claim(&self, start: impl FnOnce() -> BoxFuture<'static, T>, restart: bool) -> Claim<T> {
         if let Some(v) = self.done.get() {
-            return Some(v.clone());
+            return Claim::Ready(v.clone());
         }
-        let shared: Shared<BoxFuture<'static, T>> = {
-            let mut running = self.lock();
-            if let Some(v) = self.done.get() {
-                return Some(v.clone());
+        let mut running = self.lock();
+        if let Some(v) = self.done.get() {
+            return Claim::Ready(v.clone());
+        }
+        let alive = match &*running {
+            Running::Started(weak) => weak.upgrade(),
+            Running::Idle => None,
+        };
+        match alive {
+            Some(shared) => Claim::Pending(shared),
+            None if matches!(*running, Running::Started(_)) && !restart => Claim::Abandoned,
+            None => {
+                let shared = start().shared();
+                *running = match shared.downgrade() {
+                    Some(weak) => Running::Started(weak),
+                    None => Running::Idle,
+                };
+                Claim::Pending(shared)
             }
-            let alive = match &*running {
-                Running::Started(weak) => weak.upgrade(),
-                Running::Idle => None,
-            };
-            match alive {
-                Some(shared) => shared,
-                None if matches!(*running, Running::Started(_)) && !restart => return None,
-                None => {
-                    let shared = start().shared();
-                    *running = match shared.downgrade() {
-                        Some(weak) => Running::Started(weak),
-                        None => Running::Idle,
-                    };
-                    shared
-                }
-            }
+        }
+    }
+
+    /// Waits for a claim's value (`None`: abandoned) and keeps it for later callers.
+    pub async fn resolve(&self, claim: Claim<T>) -> Option<T> {
+        let shared = match claim {
+            Claim::Ready(v) => return Some(v),
+            Claim::Abandoned => return None,
+            Claim::Pending(shared) => shared,
         };
         // Awaiting a clone keeps the work alive until the value is stored: a caller that
         // comes in between finds it finished, not abandoned.
@@ -137,6 +170,33 @@ mod tests {
         assert_eq!(second.await.unwrap(), Some(7));
         assert_eq!(starts.load(Ordering::SeqCst), 1);
         assert_eq!(once.get(), Some(&7));
+    }
+
+    #[tokio::test]
+    async fn a_claim_not_yet_awaited_keeps_the_work_alive() {
+        let once = Arc::new(SharedOnce::<u32>::default());
+        let starts = Arc::new(AtomicUsize::new(0));
+        let start = {
+            let starts = Arc::clone(&starts);
+            move || -> BoxFuture<'static, u32> {
+                starts.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    9
+                })
+            }
+        };
+        let first = once.claim(start.clone(), false);
+        let second = once.claim(start.clone(), false);
+        let polled = {
+            let once = Arc::clone(&once);
+            tokio::spawn(async move { once.resolve(first).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        polled.abort();
+        let _ = polled.await;
+        assert_eq!(once.resolve(second).await, Some(9));
+        assert_eq!(starts.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -10,7 +10,7 @@ use crate::config::ApiType;
 use crate::error::{Error, Result};
 use crate::extract::windows::Gate;
 use crate::extract::{
-    BatchStream, BulkCsvDecoder, CsvFormat, ExtractPlan, JobSpec, PageSource, PreparedJob,
+    BatchStream, BulkCsvDecoder, CsvFormat, ExtractPlan, JobSpec, PageSource, PreparedJob, Share,
 };
 
 /// Runs a Bulk job to completion and lists its result pages. A `Failed` job is created
@@ -54,11 +54,11 @@ pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
 
 /// Runs a partition on its own task; batches arrive through a small channel, so a slow
 /// consumer slows the download (memory stays bounded) and dropping the stream stops it.
-pub(crate) fn open_partition(plan: ExtractPlan, index: usize) -> BatchStream {
+pub(crate) fn open_partition(plan: ExtractPlan, index: usize, share: Share) -> BatchStream {
     let (tx, rx) = mpsc::channel::<Result<datafusion::arrow::record_batch::RecordBatch>>(2);
     tokio::spawn(async move {
         let work = async {
-            let pages = plan.pages_of(index).await?;
+            let pages = plan.pages_of(index, share).await?;
             let mut gate = plan.gate_of(index);
             run_partition(&plan, &pages, &tx, &mut gate).await
         };

@@ -1,0 +1,163 @@
+//! What each partition of a plan reads: its share in the plan's one-time work (the Bulk
+//! job or the window boundaries), then its pages, cursor or window.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{ExtractPlan, PageSource, PreparedJob, SharedResult, once, read, windows};
+use crate::config::ApiType;
+use crate::error::{Error, Result};
+
+/// A partition's share in its plan's one-time work (see [`ExtractPlan::share`]).
+#[derive(Debug)]
+pub(crate) enum Share {
+    Nothing,
+    Job(once::Claim<SharedResult<PreparedJob>>),
+    Bounds(once::Claim<SharedResult<Vec<DateTime<Utc>>>>),
+}
+
+impl ExtractPlan {
+    /// A share in the plan's one-time work (the Bulk job, or the window boundaries), taken
+    /// when a partition is opened: the work runs when a partition waits for it, goes on
+    /// while any opened partition lives (even if the one that started it was dropped), and
+    /// is dropped (a running job aborted) when none does. So a plan creates one job at most.
+    pub(crate) fn share(&self) -> Share {
+        if self.inner.windows > 0 {
+            let session = self.inner.session.clone();
+            let query = self.inner.query.clone();
+            let (api, windows) = (self.inner.api_type, self.inner.windows);
+            let start = move || -> futures::future::BoxFuture<'static, _> {
+                Box::pin(async move {
+                    windows::fetch_boundaries(&session, &query, api, windows)
+                        .await
+                        .map(Arc::new)
+                        .map_err(Arc::new)
+                })
+            };
+            // Asked again only if every partition waiting was dropped: the aggregate call
+            // changes nothing at the org.
+            Share::Bounds(self.inner.bounds.claim(start, true))
+        } else if self.inner.api_type == ApiType::BulkV2 {
+            let spec = self.inner.job_spec(self.inner.soql.clone());
+            let start = move || -> futures::future::BoxFuture<'static, _> {
+                Box::pin(async move { read::run_job(&spec).await.map(Arc::new).map_err(Arc::new) })
+            };
+            Share::Job(self.inner.job.claim(start, false))
+        } else {
+            Share::Nothing
+        }
+    }
+
+    pub(super) async fn job_of(
+        &self,
+        claim: once::Claim<SharedResult<PreparedJob>>,
+    ) -> Result<Arc<PreparedJob>> {
+        match self.inner.job.resolve(claim).await {
+            Some(Ok(job)) => Ok(job),
+            Some(Err(e)) => Err(Error::Shared(e)),
+            None => Err(Error::Job {
+                job_id: "of this scan".into(),
+                object: self.inner.query.object.clone(),
+                state: "Aborted".into(),
+                message: "every stream of the scan was dropped while the job ran, so it was \
+                          aborted; plan the query again to read it"
+                    .into(),
+            }),
+        }
+    }
+
+    pub(super) async fn bounds_of(
+        &self,
+        claim: once::Claim<SharedResult<Vec<DateTime<Utc>>>>,
+    ) -> Result<Arc<Vec<DateTime<Utc>>>> {
+        match self.inner.bounds.resolve(claim).await {
+            Some(Ok(bounds)) => Ok(bounds),
+            Some(Err(e)) => Err(Error::Shared(e)),
+            None => Err(Error::protocol(
+                "SystemModstamp windows",
+                "the boundaries were not computed",
+            )),
+        }
+    }
+
+    /// How partition `index` orders its query with the other windows' (after `pages_of`).
+    pub(crate) fn gate_of(&self, index: usize) -> windows::Gate {
+        match self.inner.bounds.get() {
+            Some(Ok(bounds)) if self.inner.windows > 0 && !bounds.is_empty() => {
+                windows::Gate::of(&self.inner.answered, index, bounds.len() + 1)
+            }
+            _ => windows::Gate::Open,
+        }
+    }
+
+    /// The pages partition `index` reads, once its share of the plan's work is done.
+    pub(crate) async fn pages_of(&self, index: usize, share: Share) -> Result<Vec<PageSource>> {
+        let share = match share {
+            Share::Bounds(claim) => {
+                let bounds = self.bounds_of(claim).await?;
+                return self.window_pages(index, &bounds);
+            }
+            share => share,
+        };
+        if self.inner.api_type != ApiType::BulkV2 {
+            return Ok(if index == 0 {
+                vec![PageSource::Cursor {
+                    soql: self.inner.soql.clone(),
+                    include_deleted: self.inner.query.include_deleted,
+                }]
+            } else {
+                vec![]
+            });
+        }
+        let job = match share {
+            Share::Job(claim) => self.job_of(claim).await?,
+            _ => {
+                return Err(Error::protocol(
+                    "Bulk partition",
+                    "opened without the plan's job",
+                ));
+            }
+        };
+        let job_id = job.guard.id().to_string();
+        Ok(match &job.pages {
+            None => {
+                if index == 0 {
+                    vec![PageSource::BulkAllPages { job_id }]
+                } else {
+                    vec![]
+                }
+            }
+            Some(pages) => {
+                let n = self.inner.partitions.max(1);
+                let (start, end) = (index * pages.len() / n, (index + 1) * pages.len() / n);
+                pages[start..end]
+                    .iter()
+                    .map(|url| PageSource::BulkPage {
+                        job_id: job_id.clone(),
+                        url: url.clone(),
+                    })
+                    .collect()
+            }
+        })
+    }
+
+    /// Window `index`: a cursor or a Bulk job of its own; nothing past the last window.
+    fn window_pages(&self, index: usize, bounds: &[DateTime<Utc>]) -> Result<Vec<PageSource>> {
+        let Some(window) = windows::window_query(&self.inner.query, bounds, index)? else {
+            return Ok(vec![]);
+        };
+        let soql = window.to_soql();
+        let include_deleted = self.inner.query.include_deleted;
+        Ok(vec![match self.inner.api_type {
+            ApiType::BulkV2 => PageSource::BulkJob {
+                soql,
+                include_deleted,
+            },
+            ApiType::Rest | ApiType::Soap => PageSource::Cursor {
+                soql,
+                include_deleted,
+            },
+        }])
+    }
+}
