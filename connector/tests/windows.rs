@@ -461,3 +461,36 @@ async fn a_filter_matching_no_row_reads_one_empty_window() {
         "SELECT Id, Name FROM Account WHERE Name = 'no such account'"
     );
 }
+
+/// The last window waits only for windows that were opened: a reader of the last partition
+/// alone is not held back.
+#[tokio::test]
+async fn the_last_window_read_alone_does_not_wait() {
+    let org = org(400, 10_000).await;
+    let session = Session::connect(&connection(&org, ApiType::Rest))
+        .await
+        .unwrap();
+    let plan = plan(&session, &options(4)).await;
+    let stream = plan.open(3).unwrap();
+    let batches: Vec<_> = tokio::time::timeout(Duration::from_secs(10), stream.collect::<Vec<_>>())
+        .await
+        .expect("the last window is read without the others");
+    let bounds = plan.window_boundaries().expect("boundaries known");
+    assert_eq!(bounds.len(), 3);
+    let got: HashSet<String> = batches
+        .iter()
+        .flat_map(|b| {
+            let b = b.as_ref().expect("partition reads");
+            let ids = b.column(0).as_string::<i32>();
+            (0..b.num_rows())
+                .map(|i| ids.value(i).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let expected: HashSet<String> = org_rows(&org, "Account")
+        .into_keys()
+        .filter(|id| stamp(&org, id) >= bounds[2])
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+}

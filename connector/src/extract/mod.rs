@@ -254,8 +254,9 @@ pub(crate) struct PlanInner {
     pub job: once::SharedOnce<SharedResult<PreparedJob>>,
     /// Window boundaries, once the aggregate call answered.
     pub bounds: once::SharedOnce<SharedResult<Vec<DateTime<Utc>>>>,
-    /// How many windows' queries the org answered (the last window waits for the others).
-    pub answered: Arc<tokio::sync::watch::Sender<usize>>,
+    /// Per partition, opened windows whose query is not answered yet (the last window waits
+    /// for the others).
+    pub pending: Arc<tokio::sync::watch::Sender<Vec<usize>>>,
     pub rows_read: std::sync::atomic::AtomicU64,
     pub bytes_read: std::sync::atomic::AtomicU64,
 }
@@ -330,7 +331,7 @@ impl ExtractPlan {
                 options: options.clone(),
                 job: Default::default(),
                 bounds: Default::default(),
-                answered: Arc::new(tokio::sync::watch::channel(0).0),
+                pending: Arc::new(tokio::sync::watch::channel(vec![0; partitions]).0),
                 rows_read: Default::default(),
                 bytes_read: Default::default(),
             }),
@@ -435,7 +436,17 @@ impl ExtractPlan {
                 ),
             ));
         }
-        Ok(read::open_partition(self.clone(), index, self.share()))
+        let gate = if self.inner.windows > 0 {
+            windows::Gate::opened(&self.inner.pending, index)
+        } else {
+            windows::Gate::none()
+        };
+        Ok(read::open_partition(
+            self.clone(),
+            index,
+            self.share(),
+            gate,
+        ))
     }
 
     /// Every partition in order, as one stream; the next partitions are fetched ahead

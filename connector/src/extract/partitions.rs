@@ -81,13 +81,13 @@ impl ExtractPlan {
         }
     }
 
-    /// How partition `index` orders its query with the other windows' (after `pages_of`).
-    pub(crate) fn gate_of(&self, index: usize) -> windows::Gate {
+    /// Whether partition `index` reads the last window (once the boundaries are known).
+    pub(crate) fn is_last_window(&self, index: usize) -> bool {
         match self.inner.bounds.get() {
-            Some(Ok(bounds)) if self.inner.windows > 0 && !bounds.is_empty() => {
-                windows::Gate::of(&self.inner.answered, index, bounds.len() + 1)
+            Some(Ok(bounds)) => {
+                self.inner.windows > 0 && !bounds.is_empty() && index == bounds.len()
             }
-            _ => windows::Gate::Open,
+            _ => false,
         }
     }
 

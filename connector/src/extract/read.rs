@@ -54,12 +54,17 @@ pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
 
 /// Runs a partition on its own task; batches arrive through a small channel, so a slow
 /// consumer slows the download (memory stays bounded) and dropping the stream stops it.
-pub(crate) fn open_partition(plan: ExtractPlan, index: usize, share: Share) -> BatchStream {
+pub(crate) fn open_partition(
+    plan: ExtractPlan,
+    index: usize,
+    share: Share,
+    mut gate: Gate,
+) -> BatchStream {
     let (tx, rx) = mpsc::channel::<Result<datafusion::arrow::record_batch::RecordBatch>>(2);
     tokio::spawn(async move {
         let work = async {
             let pages = plan.pages_of(index, share).await?;
-            let mut gate = plan.gate_of(index);
+            gate.set_last(plan.is_last_window(index));
             run_partition(&plan, &pages, &tx, &mut gate).await
         };
         // Every consumer gone: drop the work (a running job's guard aborts it).

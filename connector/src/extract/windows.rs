@@ -14,10 +14,10 @@
 //! the last window, with its new values; one changed after its old window's query and before
 //! the last window's is returned twice (old values, then new values); one changed after both
 //! is returned once with its old values. A row changed after the last window's query but
-//! before its old window's would be lost, so the last window waits (see [`Gate`]) until every
-//! other window's query was answered, for at most [`LAST_WINDOW_WAIT`]; past that wait (a
-//! partition never opened, a very slow first page) the scan goes on and such a row can be
-//! missed. Read with windows for analysis; for an exact copy use an incremental sync, which
+//! before its old window's would be lost, so the last window waits (see [`Gate`]) until
+//! every other opened window's query was answered, for at most [`LAST_WINDOW_WAIT`]; past
+//! that wait (a very slow first page), or for a window opened only after the last one was
+//! read, such a row can be missed. Read with windows for analysis; for an exact copy use an incremental sync, which
 //! re-reads changed rows by `SystemModstamp` (and de-duplicates by `Id`).
 
 use std::sync::Arc;
@@ -137,66 +137,86 @@ pub(crate) fn window_query(
 /// How long the last window waits for the other windows' queries to be answered.
 pub(crate) const LAST_WINDOW_WAIT: Duration = Duration::from_secs(120);
 
-/// Orders a windowed scan's queries so that a row changed mid-scan is never lost: the last
-/// window (where changed rows move) sends its query only after every other window's query
-/// was answered (a REST/SOAP first page, a Bulk job complete), so any change after an old
-/// window's snapshot lands in the last window's.
+/// Orders a windowed scan's queries so that a row changed mid-scan is not lost: the last
+/// window (where changed rows move) sends its query only once no other opened window's
+/// query is still unanswered (a REST/SOAP first page, a Bulk job complete), so a change
+/// after an old window's snapshot lands in the last window's. Windows never opened are not
+/// waited for; one opened after the last window's query was sent is read as it comes.
 #[derive(Debug)]
-pub(crate) enum Gate {
-    /// Nothing to order (no windows, an empty window, or already done).
-    Open,
-    /// A window before the last: counts itself answered once (or when it stops).
-    Signal(Option<Arc<watch::Sender<usize>>>),
-    /// The last window: waits for `others` answers before its query.
-    Wait {
-        answered: watch::Receiver<usize>,
-        others: usize,
-    },
+pub(crate) struct Gate {
+    /// Opened-but-unanswered windows per partition, shared by the plan; `None` once this
+    /// partition counted itself answered (or for plans without windows).
+    pending: Option<Arc<watch::Sender<Vec<usize>>>>,
+    index: usize,
+    last: bool,
 }
 
 impl Gate {
-    /// The gate of window `index` of `windows` non-empty windows.
-    pub(crate) fn of(answered: &Arc<watch::Sender<usize>>, index: usize, windows: usize) -> Gate {
-        if windows < 2 || index >= windows {
-            Gate::Open
-        } else if index + 1 == windows {
-            Gate::Wait {
-                answered: answered.subscribe(),
-                others: windows - 1,
-            }
-        } else {
-            Gate::Signal(Some(Arc::clone(answered)))
+    /// No ordering: a plan without windows.
+    pub(crate) fn none() -> Gate {
+        Gate {
+            pending: None,
+            index: 0,
+            last: false,
         }
     }
 
-    /// Call before the window's query is sent.
-    pub(crate) async fn before_query(&mut self) {
-        if let Gate::Wait { answered, others } = self {
-            let others = *others;
-            let wait = answered.wait_for(|n| *n >= others);
-            if tokio::time::timeout(LAST_WINDOW_WAIT, wait).await.is_err() {
-                tracing::warn!(
-                    "the last SystemModstamp window waited {LAST_WINDOW_WAIT:?} for the others; \
-                     reading it now (a row changed meanwhile may be missed)"
-                );
+    /// Partition `index` of a windowed plan was opened: it counts as pending until its
+    /// query is answered or it stops.
+    pub(crate) fn opened(pending: &Arc<watch::Sender<Vec<usize>>>, index: usize) -> Gate {
+        pending.send_modify(|p| {
+            if let Some(n) = p.get_mut(index) {
+                *n += 1;
             }
-            *self = Gate::Open;
+        });
+        Gate {
+            pending: Some(Arc::clone(pending)),
+            index,
+            last: false,
+        }
+    }
+
+    /// Marks this partition as the last window (known once the boundaries are).
+    pub(crate) fn set_last(&mut self, last: bool) {
+        self.last = last;
+    }
+
+    /// Call before the window's query is sent: the last window waits here.
+    pub(crate) async fn before_query(&mut self) {
+        if !std::mem::take(&mut self.last) {
+            return;
+        }
+        let Some(pending) = &self.pending else {
+            return;
+        };
+        let index = self.index;
+        let mut others = pending.subscribe();
+        let wait = others.wait_for(|p| p.iter().enumerate().all(|(i, n)| i == index || *n == 0));
+        if tokio::time::timeout(LAST_WINDOW_WAIT, wait).await.is_err() {
+            tracing::warn!(
+                "the last SystemModstamp window waited {LAST_WINDOW_WAIT:?} for the others; \
+                 reading it now (a row changed meanwhile may be missed)"
+            );
         }
     }
 
     /// Call once the org answered the window's query.
     pub(crate) fn after_query(&mut self) {
-        if let Gate::Signal(sender) = self
-            && let Some(sender) = sender.take()
-        {
-            sender.send_modify(|n| *n += 1);
+        if let Some(pending) = self.pending.take() {
+            let index = self.index;
+            pending.send_modify(|p| {
+                if let Some(n) = p.get_mut(index) {
+                    *n = n.saturating_sub(1);
+                }
+            });
         }
     }
 }
 
 impl Drop for Gate {
     fn drop(&mut self) {
-        // A window that stops (error, stream dropped) must not hold the last one back.
+        // A window that stops (error, stream dropped, no window at all) must not hold the
+        // last one back.
         self.after_query();
     }
 }
