@@ -246,13 +246,9 @@ impl Session {
         }
         let windows =
             crate::extract::windows::planned_windows(&object, &query, self.api_type(), options);
-        Ok(ExtractPlan::new(
-            self.clone(),
-            query,
-            schema,
-            windows,
-            options,
-        ))
+        let plan = ExtractPlan::new(self.clone(), query, schema, windows, options);
+        plan.check_length()?;
+        Ok(plan)
     }
 
     /// Plans and streams a whole query (every partition, in order).

@@ -314,10 +314,18 @@ async fn a_dropped_partition_does_not_create_a_second_job() {
         .await
         .unwrap();
     let plan = plan(&session, &options(4)).await;
-    let mut first = plan.open(0).unwrap();
-    let pending = tokio::time::timeout(Duration::from_millis(150), first.next()).await;
-    assert!(pending.is_err(), "the job is still running");
-    assert_eq!(bulk_creates(&org).len(), 1);
+    let first = plan.open(0).unwrap();
+    // The partition's task creates the job and polls it (12 polls `InProgress`, at least
+    // ~0.5 s with the fast retry policy): drop the partition as soon as the job exists.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while bulk_creates(&org).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no job created");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert!(
+        !org.requests().iter().any(|r| r.path.contains("/results")),
+        "the job is not finished yet"
+    );
     let others: Vec<_> = (1..4).map(|i| plan.open(i).unwrap()).collect();
     drop(first);
     let mut rows = 0;
@@ -493,4 +501,37 @@ async fn the_last_window_read_alone_does_not_wait() {
         .collect();
     assert!(!expected.is_empty());
     assert_eq!(got, expected);
+}
+
+/// Windows make each query longer (two bounds): a query that would pass Salesforce's
+/// 100,000 characters only once windowed is refused at plan time, before anything is sent.
+#[tokio::test]
+async fn a_query_too_long_once_windowed_is_refused_at_plan_time() {
+    let org = org(50, 10_000).await;
+    let base = "SELECT Id, Name FROM Account WHERE ".len();
+    let condition = format!("Name != '{}'", "z".repeat(3_900));
+    let mut parts = vec![condition.clone(); 25];
+    let used = base + parts.iter().map(|p| p.len() + 5).sum::<usize>() - 5;
+    // Pad with one shorter condition to end ~40 characters under the limit.
+    let pad = 100_000 - used - 5 - 40 - "Name != ''".len();
+    parts.push(format!("Name != '{}'", "y".repeat(pad)));
+    let filter = parts.join(" AND ");
+    let session = Session::connect(&with_filter(&org, ApiType::Rest, &filter))
+        .await
+        .unwrap();
+    org.clear_requests();
+    let one = plan(&session, &options(1)).await;
+    assert!(one.soql().chars().count() <= 100_000);
+    let query = session
+        .query_for("Account")
+        .await
+        .unwrap()
+        .columns(["Id", "Name"]);
+    let e = session
+        .plan_with(&query, &options(4))
+        .await
+        .expect_err("windowed query too long")
+        .to_string();
+    assert!(e.contains("100,000"), "{e}");
+    assert!(soql_requests(&org).is_empty(), "nothing sent");
 }

@@ -18,6 +18,21 @@ pub(crate) enum Share {
 }
 
 impl ExtractPlan {
+    /// Refuses at plan time (so `EXPLAIN` too) a query longer than Salesforce accepts: the
+    /// whole query, and with windows the aggregate call and the longest window query (both
+    /// bounds, millisecond literals).
+    pub(crate) fn check_length(&self) -> Result<()> {
+        crate::api::rest::check_soql_length(&self.inner.soql)?;
+        if self.inner.windows > 0 {
+            crate::api::rest::check_soql_length(&windows::span_soql(&self.inner.query))?;
+            let at = DateTime::<Utc>::from_timestamp_millis(1_700_000_000_123).unwrap_or_default();
+            if let Some(w) = windows::window_query(&self.inner.query, &[at, at], 1)? {
+                crate::api::rest::check_soql_length(&w.to_soql())?;
+            }
+        }
+        Ok(())
+    }
+
     /// A share in the plan's one-time work (the Bulk job, or the window boundaries), taken
     /// when a partition is opened: the work runs when a partition waits for it, goes on
     /// while any opened partition lives (even if the one that started it was dropped), and
