@@ -2,19 +2,27 @@
 //! plain download of the same kind of pages in the same run.
 //!
 //! `cargo bench -p sfdf-connector --bench bulk_extract` (sizes: `SFDF_BENCH_ROWS=1000000,5000000`,
-//! partitions: `SFDF_BENCH_PARTITIONS=4`, gzip: `SFDF_BENCH_GZIP=1`).
+//! partitions: `SFDF_BENCH_PARTITIONS=4`, gzip: `SFDF_BENCH_GZIP=1`, decode-only input cap:
+//! `SFDF_BENCH_DECODE_MB=1024`, a modelled network link next to loopback:
+//! `SFDF_BENCH_LINK_MBPS=1000`).
+//!
+//! A third phase, **decode only**, downloads pages (up to the cap) into memory untimed and
+//! then times `BulkCsvDecoder` over them on one thread, in the chunks they arrived in: the
+//! decoder's own speed, with no network, runtime or channel in the way.
 //!
 //! The emulated org runs in a child process (this binary with `SFDF_BENCH_SERVE=rows`), so
 //! the peak memory printed is the client's alone. Peak memory is the process's peak RSS
 //! (`VmHWM`), reset before each timed phase through `/proc/self/clear_refs`.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use futures::StreamExt;
+use sfdf_connector::extract::{BulkCsvDecoder, CsvFormat};
 use sfdf_connector::{ApiType, Connection, HttpSettings, PlanOptions, Session};
 
 const VERSION: &str = "62.0";
@@ -34,6 +42,11 @@ fn main() {
         .and_then(|p| p.parse().ok())
         .unwrap_or(4);
     let gzip = std::env::var("SFDF_BENCH_GZIP").is_ok_and(|v| v == "1");
+    let decode_limit: u64 = std::env::var("SFDF_BENCH_DECODE_MB")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1024)
+        * 1_000_000;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -44,36 +57,65 @@ fn main() {
     );
     println!("| rows | phase | rows/s | MB/s (CSV) | time | peak RSS of the client |");
     println!("|---:|---|---:|---:|---:|---:|");
+    let link: Option<u64> = std::env::var("SFDF_BENCH_LINK_MBPS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|mbps| mbps * 1_000_000);
     for rows in sizes {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .env("SFDF_BENCH_SERVE", rows.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the emulated org");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let parts: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-        let (base, id, secret) = (parts[0].clone(), parts[1].clone(), parts[2].clone());
-        rt.block_on(async {
-            // Both phases once untimed first: the org generates its rows on first use.
-            let _ = plain(&base, &id, &secret, partitions, gzip).await;
-            let p = plain(&base, &id, &secret, partitions, gzip).await;
-            let e = extract(&base, &id, &secret, partitions, gzip).await;
-            print_row(rows, "plain download", p);
-            print_row(rows, "extraction into Arrow", e);
-            println!(
-                "| {rows} | extraction / plain | | {:.0} % | | |",
-                100.0 * e.bytes as f64
-                    / e.time.as_secs_f64()
-                    / (p.bytes as f64 / p.time.as_secs_f64())
-            );
-        });
-        drop(child.stdin.take());
-        let _ = child.wait();
+        // Loopback first (the headline: decoder-bound), then the modelled link if asked for.
+        for link in [None].into_iter().chain(link.map(Some)) {
+            let (mut child, base, id, secret) = start_org(rows, link);
+            let at = link.map_or(String::new(), |b| format!(", link {} MB/s", b / 1_000_000));
+            rt.block_on(async {
+                // Both phases once untimed first: the org generates its rows on first use.
+                let job = Job::run(&base, &id, &secret, gzip).await;
+                let _ = plain(&job, partitions).await;
+                let p = plain(&job, partitions).await;
+                let (e, schema) = extract(&base, &id, &secret, partitions, gzip).await;
+                print_row(rows, &format!("plain download{at}"), p);
+                print_row(rows, &format!("extraction into Arrow{at}"), e);
+                println!(
+                    "| {rows} | extraction / plain{at} | | {:.0} % | | |",
+                    100.0 * e.bytes as f64
+                        / e.time.as_secs_f64()
+                        / (p.bytes as f64 / p.time.as_secs_f64())
+                );
+                if link.is_none() {
+                    let pages = job.fetch(decode_limit).await;
+                    let d = decode_only(&pages, &schema, false);
+                    print_row(rows, "decode only, one core (pages in memory)", d);
+                    let a = decode_only(&pages, &schema, true);
+                    print_row(rows, "decode only, one core, arrow-csv (before)", a);
+                    drop(pages);
+                }
+                job.delete().await;
+            });
+            drop(child.stdin.take());
+            let _ = child.wait();
+        }
     }
+}
+
+/// Starts the emulated org in a child process (optionally behind a modelled link of
+/// `link` bytes/s); returns it with its base URL and client credentials.
+fn start_org(rows: usize, link: Option<u64>) -> (Child, String, String, String) {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.env("SFDF_BENCH_SERVE", rows.to_string());
+    if let Some(l) = link {
+        cmd.env("SFDF_BENCH_LINK", l.to_string());
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the emulated org");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let parts: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+    let (base, id, secret) = (parts[0].clone(), parts[1].clone(), parts[2].clone());
+    (child, base, id, secret)
 }
 
 #[derive(Clone, Copy)]
@@ -101,11 +143,14 @@ fn serve(rows: usize) {
         .build()
         .unwrap();
     rt.block_on(async {
-        let org = sfdf_emulator::EmulatedOrg::builder()
-            .rows(rows)
-            .start()
-            .await
-            .unwrap();
+        let mut org = sfdf_emulator::EmulatedOrg::builder().rows(rows);
+        if let Some(link) = std::env::var("SFDF_BENCH_LINK")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            org = org.link_speed(link);
+        }
+        let org = org.start().await.unwrap();
         println!(
             "{} {} {}",
             org.base_url(),
@@ -141,7 +186,13 @@ fn peak_rss() -> u64 {
 }
 
 /// The connector: plan, run the job (untimed), then read every partition concurrently.
-async fn extract(base: &str, id: &str, secret: &str, partitions: usize, gzip: bool) -> Figures {
+async fn extract(
+    base: &str,
+    id: &str,
+    secret: &str,
+    partitions: usize,
+    gzip: bool,
+) -> (Figures, SchemaRef) {
     let conn = Connection::builder()
         .developer_name("bench")
         .domain_url(base)
@@ -185,92 +236,152 @@ async fn extract(base: &str, id: &str, secret: &str, partitions: usize, gzip: bo
     for t in tasks {
         t.await.unwrap();
     }
-    Figures {
+    let figures = Figures {
         rows: rows.load(Ordering::Relaxed),
         bytes: plan.bytes_read(),
         time: start.elapsed(),
         peak_rss: peak_rss(),
+    };
+    (figures, plan.schema())
+}
+
+/// A Bulk query job over every Account column, run by a bare reqwest client.
+struct Job {
+    http: reqwest::Client,
+    token: String,
+    data: String,
+    job_id: String,
+    links: Vec<String>,
+}
+
+impl Job {
+    async fn run(base: &str, id: &str, secret: &str, gzip: bool) -> Job {
+        let http = reqwest::Client::builder().gzip(gzip).build().unwrap();
+        let token: serde_json::Value = http
+            .post(format!("{base}/services/oauth2/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", secret),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["access_token"].as_str().unwrap().to_string();
+        let data = format!("{base}/services/data/v{VERSION}");
+        let describe: serde_json::Value = http
+            .get(format!("{data}/sobjects/Account/describe"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let fields: Vec<&str> = describe["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !matches!(f["type"].as_str(), Some("address" | "location" | "base64")))
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        let soql = format!("SELECT {} FROM Account", fields.join(", "));
+        let job: serde_json::Value = http
+            .post(format!("{data}/jobs/query"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"operation": "query", "query": soql}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let job_id = job["id"].as_str().unwrap().to_string();
+        loop {
+            let info: serde_json::Value = http
+                .get(format!("{data}/jobs/query/{job_id}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if info["state"] == "JobComplete" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut links = Vec::new();
+        let mut next = Some(format!("{data}/jobs/query/{job_id}/resultPages"));
+        while let Some(url) = next.take() {
+            let doc: serde_json::Value = http
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for chunk in doc["resultChunks"].as_array().into_iter().flatten() {
+                links.push(format!("{data}{}", chunk["resultLink"].as_str().unwrap()));
+            }
+            next = doc["nextRecordsUrl"].as_str().map(|u| format!("{data}{u}"));
+        }
+        Job {
+            http,
+            token,
+            data,
+            job_id,
+            links,
+        }
+    }
+
+    async fn delete(&self) {
+        let _ = self
+            .http
+            .delete(format!("{}/jobs/query/{}", self.data, self.job_id))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+    }
+
+    /// Page bodies, as the chunks they arrived in, until `limit` bytes.
+    async fn fetch(&self, limit: u64) -> Vec<Vec<bytes::Bytes>> {
+        let mut pages = Vec::new();
+        let mut total = 0u64;
+        for url in &self.links {
+            if total >= limit {
+                break;
+            }
+            let resp = self
+                .http
+                .get(url)
+                .bearer_auth(&self.token)
+                .header("Accept", "text/csv")
+                .send()
+                .await
+                .unwrap();
+            let mut chunks = Vec::new();
+            let mut body = resp.bytes_stream();
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.unwrap();
+                total += chunk.len() as u64;
+                chunks.push(chunk);
+            }
+            pages.push(chunks);
+        }
+        pages
     }
 }
 
-/// A plain client: the same job and pages over reqwest, bytes counted and dropped.
-async fn plain(base: &str, id: &str, secret: &str, partitions: usize, gzip: bool) -> Figures {
-    let http = reqwest::Client::builder().gzip(gzip).build().unwrap();
-    let token: serde_json::Value = http
-        .post(format!("{base}/services/oauth2/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", id),
-            ("client_secret", secret),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_string();
-    let data = format!("{base}/services/data/v{VERSION}");
-    let describe: serde_json::Value = http
-        .get(format!("{data}/sobjects/Account/describe"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let fields: Vec<&str> = describe["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| !matches!(f["type"].as_str(), Some("address" | "location" | "base64")))
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
-    let soql = format!("SELECT {} FROM Account", fields.join(", "));
-    let job: serde_json::Value = http
-        .post(format!("{data}/jobs/query"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"operation": "query", "query": soql}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let job_id = job["id"].as_str().unwrap().to_string();
-    loop {
-        let info: serde_json::Value = http
-            .get(format!("{data}/jobs/query/{job_id}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if info["state"] == "JobComplete" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let mut links = Vec::new();
-    let mut next = Some(format!("{data}/jobs/query/{job_id}/resultPages"));
-    while let Some(url) = next.take() {
-        let doc: serde_json::Value = http
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        for chunk in doc["resultChunks"].as_array().into_iter().flatten() {
-            links.push(format!("{data}{}", chunk["resultLink"].as_str().unwrap()));
-        }
-        next = doc["nextRecordsUrl"].as_str().map(|u| format!("{data}{u}"));
-    }
+/// Plain download: the job's pages over reqwest, bytes counted and dropped.
+async fn plain(job: &Job, partitions: usize) -> Figures {
+    let links = job.links.clone();
     reset_peak_rss();
     let start = Instant::now();
     let bytes = Arc::new(AtomicU64::new(0));
@@ -278,8 +389,8 @@ async fn plain(base: &str, id: &str, secret: &str, partitions: usize, gzip: bool
     futures::stream::iter(links)
         .map(|url| {
             let (http, token, bytes, rows) = (
-                http.clone(),
-                token.clone(),
+                job.http.clone(),
+                job.token.clone(),
                 Arc::clone(&bytes),
                 Arc::clone(&rows),
             );
@@ -308,15 +419,97 @@ async fn plain(base: &str, id: &str, secret: &str, partitions: usize, gzip: bool
         .collect::<Vec<()>>()
         .await;
     let time = start.elapsed();
-    let _ = http
-        .delete(format!("{data}/jobs/query/{job_id}"))
-        .bearer_auth(&token)
-        .send()
-        .await;
     Figures {
         rows: rows.load(Ordering::Relaxed),
         bytes: bytes.load(Ordering::Relaxed),
         time,
+        peak_rss: peak_rss(),
+    }
+}
+
+/// The decoder alone, on this thread, over pages already in memory; `arrow` measures Arrow's
+/// CSV decoder instead (what `BulkCsvDecoder` wrapped before; `time` read as text).
+fn decode_only(pages: &[Vec<bytes::Bytes>], schema: &SchemaRef, arrow: bool) -> Figures {
+    // Columns in the order of the pages' header row (the plain job's SOQL order).
+    let header: Vec<u8> = pages
+        .first()
+        .map(|p| p.concat())
+        .unwrap_or_default()
+        .split(|b| *b == b'\n')
+        .next()
+        .unwrap_or_default()
+        .to_vec();
+    let fields: Vec<_> = String::from_utf8_lossy(&header)
+        .trim_end()
+        .split(',')
+        .map(|n| {
+            let n = n.trim_matches('"');
+            let f = schema
+                .fields()
+                .iter()
+                .find(|f| f.name().eq_ignore_ascii_case(n))
+                .unwrap_or_else(|| panic!("{n} is not in the extraction schema"));
+            Arc::clone(f)
+        })
+        .collect();
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    reset_peak_rss();
+    let start = Instant::now();
+    let (mut rows, mut bytes) = (0u64, 0u64);
+    if arrow {
+        let wire: SchemaRef = Arc::new(Schema::new(
+            schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Time32(_) => Field::new(f.name(), DataType::Utf8, true),
+                    _ => f.as_ref().clone(),
+                })
+                .collect::<Vec<_>>(),
+        ));
+        for page in pages {
+            let mut d = arrow_csv::ReaderBuilder::new(Arc::clone(&wire))
+                .with_header(true)
+                .with_batch_size(8192)
+                .build_decoder();
+            for chunk in page {
+                bytes += chunk.len() as u64;
+                let mut data: &[u8] = chunk;
+                while !data.is_empty() {
+                    let n = d.decode(data).unwrap();
+                    data = &data[n..];
+                    if d.capacity() == 0 {
+                        rows += d.flush().unwrap().map_or(0, |b| b.num_rows() as u64);
+                    }
+                }
+            }
+            d.decode(&[]).unwrap();
+            rows += d.flush().unwrap().map_or(0, |b| b.num_rows() as u64);
+        }
+        return Figures {
+            rows,
+            bytes,
+            time: start.elapsed(),
+            peak_rss: peak_rss(),
+        };
+    }
+    for page in pages {
+        let mut d =
+            BulkCsvDecoder::new("bench", Arc::clone(&schema), CsvFormat::default(), 8192, 0);
+        for chunk in page {
+            for b in d.push(chunk).unwrap() {
+                rows += b.num_rows() as u64;
+            }
+        }
+        for b in d.finish().unwrap() {
+            rows += b.num_rows() as u64;
+        }
+        bytes += d.bytes();
+    }
+    Figures {
+        rows,
+        bytes,
+        time: start.elapsed(),
         peak_rss: peak_rss(),
     }
 }
