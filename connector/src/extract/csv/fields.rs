@@ -135,7 +135,17 @@ impl Fields {
                     self.spans.push((start as u32, q as u32));
                 }
             } else {
-                let end = match memchr3(delimiter, b'\n', b'\r', &buf[p..]) {
+                // Bulk CSV quotes every value, so a bare field is nearly always empty (null).
+                let empty = p < len && {
+                    let c = buf[p];
+                    c == delimiter || c == b'\n' || c == b'\r'
+                };
+                let found = if empty {
+                    Some(0)
+                } else {
+                    memchr3(delimiter, b'\n', b'\r', &buf[p..])
+                };
+                let end = match found {
                     Some(i) => p + i,
                     None if eof => len,
                     None => {
