@@ -115,7 +115,11 @@ async fn rest_and_soap_windows_return_every_row_once_with_one_aggregate_call() {
         org.clear_requests();
         let plan = plan(&session, &options(4)).await;
         assert_eq!((plan.partition_count(), plan.windows()), (4, 4), "{api}");
-        assert_eq!(plan.min_api_calls(), 5, "{api}: aggregate + 4 cursors");
+        assert_eq!(
+            plan.min_api_calls(),
+            6,
+            "{api}: aggregate + 4 cursors + changed rows"
+        );
         assert!(
             soql_requests(&org).is_empty(),
             "{api}: planning sends no query"
@@ -136,10 +140,14 @@ async fn rest_and_soap_windows_return_every_row_once_with_one_aggregate_call() {
             [&format!("{SPAN_QUERY} WHERE {filter}")],
             "{api}: one aggregate call"
         );
-        let windows: Vec<&String> = sent.iter().filter(|s| !s.contains("MIN(")).collect();
+        let (changed, windows): (Vec<&String>, Vec<&String>) = sent
+            .iter()
+            .filter(|s| !s.contains("MIN("))
+            .partition(|s| s.contains("SystemModstamp > "));
         assert_eq!(windows.len(), 4, "{api}: {windows:#?}");
+        assert_eq!(changed.len(), 1, "{api}: {changed:#?}");
         let prefix = format!("SELECT Id, Name FROM Account WHERE {filter} AND ");
-        for w in &windows {
+        for w in windows.iter().chain(&changed) {
             assert!(w.starts_with(&prefix), "{api}: sync filter ANDed: {w}");
         }
         let lower = windows
@@ -151,6 +159,16 @@ async fn rest_and_soap_windows_return_every_row_once_with_one_aggregate_call() {
             .filter(|w| w.contains("SystemModstamp < "))
             .count();
         assert_eq!((lower, upper), (3, 3), "{api}: {windows:#?}");
+        // The last window ends at the span's MAX, where the changed rows begin.
+        let last = windows
+            .iter()
+            .find(|w| w.contains("SystemModstamp <= "))
+            .expect("the last window");
+        let max = last.rsplit("SystemModstamp <= ").next().unwrap_or_default();
+        assert!(
+            changed[0].ends_with(&format!("SystemModstamp > {max}")),
+            "{changed:#?}"
+        );
         // Neighbouring windows share their boundary literal.
         let bounds = plan.window_boundaries().expect("boundaries known");
         assert_eq!(bounds.len(), 3);
@@ -175,7 +193,7 @@ async fn bulk_windows_run_one_job_per_window_and_delete_them_all() {
     };
     let plan = plan(&session, &options).await;
     assert_eq!((plan.partition_count(), plan.windows()), (3, 3));
-    assert_eq!(plan.min_api_calls(), 1 + 3 * 4);
+    assert_eq!(plan.min_api_calls(), 2 + 3 * 4);
     assert!(bulk_creates(&org).is_empty(), "planning runs no job");
 
     let partitions = ids_per_partition(&plan).await;
@@ -383,11 +401,11 @@ async fn dropping_every_stream_aborts_the_job_even_while_the_plan_lives() {
     assert_eq!(bulk_creates(&org).len(), 1, "no second job");
 }
 
-/// Changed rows move to the last window, so it is read only after every other window's
-/// query was answered: a row changed mid-scan then shows in the last window whenever its
-/// old window had already lost it.
+/// Changed rows move past the span's MAX, so they are asked only after every other window's
+/// query was answered: a row changed mid-scan then shows there whenever its old window had
+/// already lost it.
 #[tokio::test]
-async fn the_last_window_is_queried_after_the_others_were_answered() {
+async fn the_changed_rows_are_asked_after_the_other_windows_were_answered() {
     let org = org(600, 10_000).await;
     for api in [ApiType::Rest, ApiType::Soap] {
         let session = Session::connect(&connection(&org, api)).await.unwrap();
@@ -401,10 +419,10 @@ async fn the_last_window_is_queried_after_the_others_were_answered() {
             .into_iter()
             .filter(|s| s.contains("SystemModstamp") && !s.contains("MIN("))
             .collect();
-        assert_eq!(windows.len(), 4, "{api}: {windows:#?}");
+        assert_eq!(windows.len(), 5, "{api}: {windows:#?}");
         assert!(
-            windows[3].contains("SystemModstamp >= ") && !windows[3].contains("SystemModstamp < "),
-            "{api}: the last window's query came last: {windows:#?}"
+            windows[4].contains("SystemModstamp > "),
+            "{api}: the changed rows were asked last: {windows:#?}"
         );
         org.faults().clear();
     }
@@ -441,7 +459,7 @@ async fn deleted_rows_are_windowed_with_query_all() {
                 .filter(|r| r.soql.is_some())
                 .map(|r| r.path)
                 .collect();
-            assert_eq!(paths.len(), 4, "{paths:?}");
+            assert_eq!(paths.len(), 5, "{paths:?}");
             assert!(paths.iter().all(|p| p.ends_with("/queryAll")), "{paths:?}");
         }
     }
@@ -470,19 +488,19 @@ async fn a_filter_matching_no_row_reads_one_empty_window() {
     );
 }
 
-/// The last window waits only for windows that were opened: a reader of the last partition
-/// alone is not held back.
+/// The changed rows (read by the first partition) wait only for windows that were opened:
+/// a reader of the first partition alone is not held back.
 #[tokio::test]
-async fn the_last_window_read_alone_does_not_wait() {
+async fn the_first_partition_read_alone_does_not_wait() {
     let org = org(400, 10_000).await;
     let session = Session::connect(&connection(&org, ApiType::Rest))
         .await
         .unwrap();
     let plan = plan(&session, &options(4)).await;
-    let stream = plan.open(3).unwrap();
+    let stream = plan.open(0).unwrap();
     let batches: Vec<_> = tokio::time::timeout(Duration::from_secs(10), stream.collect::<Vec<_>>())
         .await
-        .expect("the last window is read without the others");
+        .expect("the first partition is read without the others");
     let bounds = plan.window_boundaries().expect("boundaries known");
     assert_eq!(bounds.len(), 3);
     let got: HashSet<String> = batches
@@ -497,7 +515,7 @@ async fn the_last_window_read_alone_does_not_wait() {
         .collect();
     let expected: HashSet<String> = org_rows(&org, "Account")
         .into_keys()
-        .filter(|id| stamp(&org, id) >= bounds[2])
+        .filter(|id| stamp(&org, id) < bounds[0])
         .collect();
     assert!(!expected.is_empty());
     assert_eq!(got, expected);
@@ -534,4 +552,86 @@ async fn a_query_too_long_once_windowed_is_refused_at_plan_time() {
         .to_string();
     assert!(e.contains("100,000"), "{e}");
     assert!(soql_requests(&org).is_empty(), "nothing sent");
+}
+
+/// Each window's Bulk job belongs to its partition: dropping the streams (Ctrl-C) aborts
+/// and deletes every running one.
+#[tokio::test]
+async fn dropping_windowed_bulk_streams_aborts_every_job() {
+    let org = EmulatedOrg::builder()
+        .rows(200)
+        .seed(7)
+        .bulk_polls_in_progress(1_000)
+        .start()
+        .await
+        .unwrap();
+    let session = Session::connect(&connection(&org, ApiType::BulkV2))
+        .await
+        .unwrap();
+    let options = PlanOptions {
+        partitions: 3,
+        bulk_windows: true,
+        ..PlanOptions::default()
+    };
+    let plan = plan(&session, &options).await;
+    let streams: Vec<_> = (0..3).map(|i| plan.open(i).unwrap()).collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while bulk_creates(&org).len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "three jobs created");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(streams);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while (count(&org, "PATCH") < 3 || count(&org, "DELETE") < 3)
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(bulk_creates(&org).len(), 3);
+    assert_eq!(count(&org, "PATCH"), 3, "every running job aborted");
+    assert_eq!(count(&org, "DELETE"), 3, "every job deleted");
+    drop(plan);
+}
+
+/// A row changed after the span was asked has left its window (its SystemModstamp is past
+/// the span's MAX, which also ends the last window): the query of changed rows returns it,
+/// once, with its new values.
+#[tokio::test]
+async fn a_row_changed_after_the_span_was_asked_is_read_with_its_new_values() {
+    let org = org(300, 10_000).await;
+    for (n, api) in [ApiType::Rest, ApiType::Soap].into_iter().enumerate() {
+        let session = Session::connect(&connection(&org, api)).await.unwrap();
+        let plan = plan(&session, &options(4)).await;
+        plan.prepare().await.unwrap();
+        let bounds = plan.window_boundaries().expect("boundaries known");
+        let victim = org_rows(&org, "Account")
+            .into_keys()
+            .find(|id| stamp(&org, id) < bounds[0])
+            .expect("a row of the first window");
+        let name = format!("Renamed mid-scan {n}");
+        org.update("Account", &victim, &[("Name", Value::Text(name.clone()))])
+            .unwrap();
+        let streams: Vec<_> = (0..4).map(|i| plan.open(i).unwrap()).collect();
+        let mut seen = Vec::new();
+        for s in streams {
+            let batches: Vec<_> = s.map(|b| b.expect("partition reads")).collect().await;
+            for b in &batches {
+                let ids = b.column(0).as_string::<i32>();
+                let names = b.column(1).as_string::<i32>();
+                for i in 0..b.num_rows() {
+                    seen.push((ids.value(i).to_string(), names.value(i).to_string()));
+                }
+            }
+        }
+        let expected: HashSet<String> = org_rows(&org, "Account").into_keys().collect();
+        let ids: Vec<&String> = seen.iter().map(|(id, _)| id).collect();
+        assert_eq!(ids.len(), expected.len(), "{api}: each row once");
+        assert_eq!(
+            ids.into_iter().cloned().collect::<HashSet<_>>(),
+            expected,
+            "{api}"
+        );
+        let got = seen.iter().find(|(id, _)| *id == victim).map(|(_, n)| n);
+        assert_eq!(got, Some(&name), "{api}: the new values");
+    }
 }

@@ -28,9 +28,10 @@
 //!    one aggregate call (`MIN`/`MAX`) made when the first partition is opened. No windows
 //!    with a `LIMIT` or on objects without `SystemModstamp` (one partition for
 //!    `rest`/`soap`); when all rows share one `SystemModstamp` (or there are none), or the
-//!    span is narrower than the windows, the extra partitions are empty. A row changed while
-//!    the scan runs may show in its old window, its new one, both, or (rarely) neither: see
-//!    the `windows` module.
+//!    span is narrower than the windows, the extra partitions are empty. The last window
+//!    stops at the span's `MAX`; the first partition then reads the rows changed since
+//!    (`> MAX`) once every other window's query was answered: a row changed while the scan
+//!    runs may come twice (old and new values) but is not lost; see the `windows` module.
 //! 5. [`ExtractPlan::open`]`(i)` returns partition `i` as a [`BatchStream`] (`'static`,
 //!    `Send`, on its own task); partitions may be polled concurrently. Every batch has exactly
 //!    [`ExtractPlan::schema`] (the projected columns in query order; the same for all three
@@ -207,6 +208,15 @@ pub enum PageSource {
         /// `queryAll` instead of `query`.
         include_deleted: bool,
     },
+    /// The rows changed since a windowed plan asked its span (`SystemModstamp > MAX`),
+    /// through REST (SOAP for `soap` connections), read after every other window's query
+    /// was answered so that no row changed mid-scan is lost.
+    Changed {
+        /// The SOQL text.
+        soql: String,
+        /// `queryAll` instead of `query`.
+        include_deleted: bool,
+    },
     /// A query through REST (`query` + `nextRecordsUrl`) or SOAP (`query` + `queryMore`):
     /// the whole plan's, or one `SystemModstamp` window's.
     Cursor {
@@ -229,9 +239,12 @@ pub(crate) struct PreparedJob {
 /// A planned query with a fixed number of partitions. Cheap to clone (shared).
 ///
 /// Nothing is sent to the org until the first partition is opened (or [`Self::prepare`]
-/// is awaited); then a `bulkv2` plan runs its job once for all partitions. The job is
-/// deleted when the last clone of the plan is dropped, and aborted if every stream is
-/// dropped while it still runs.
+/// is awaited); then a `bulkv2` plan runs its job once for all partitions (however many
+/// are opened or dropped meanwhile), and a windowed plan asks its window boundaries once.
+/// The job is deleted when the last clone of the plan is dropped, and aborted if every
+/// opened stream is dropped while it still runs; a plan whose job was aborted that way
+/// answers later reads with an error (plan again). With windows, each partition's cursor or
+/// job is its own, and a window's Bulk job is deleted when its partition is done.
 #[derive(Debug, Clone)]
 pub struct ExtractPlan {
     pub(crate) inner: Arc<PlanInner>,
@@ -253,8 +266,8 @@ pub(crate) struct PlanInner {
     pub options: PlanOptions,
     pub job: once::SharedOnce<SharedResult<PreparedJob>>,
     /// Window boundaries, once the aggregate call answered.
-    pub bounds: once::SharedOnce<SharedResult<Vec<DateTime<Utc>>>>,
-    /// Per partition, opened windows whose query is not answered yet (the last window waits
+    pub bounds: once::SharedOnce<SharedResult<windows::Span>>,
+    /// Per partition, opened windows whose query is not answered yet (the changed rows wait
     /// for the others).
     pub pending: Arc<tokio::sync::watch::Sender<Vec<usize>>>,
     pub rows_read: std::sync::atomic::AtomicU64,
@@ -368,12 +381,13 @@ impl ExtractPlan {
     /// The window boundaries once the aggregate call answered (empty: one window, the
     /// whole query); `None` before, or without windows.
     pub fn window_boundaries(&self) -> Option<Vec<DateTime<Utc>>> {
-        Some(self.inner.bounds.get()?.as_ref().ok()?.to_vec())
+        Some(self.inner.bounds.get()?.as_ref().ok()?.bounds.clone())
     }
     /// The fewest API calls the extraction will make (Bulk: create, poll, list pages, one
     /// page, delete; REST/SOAP: one per 2,000 rows when the limit is known, else 1). With
-    /// windows: the aggregate call, plus per window a cursor (REST/SOAP) or a job (create,
-    /// poll, one page, delete), assuming the rows spread over every window.
+    /// windows: the aggregate call, per window a cursor (REST/SOAP) or a job (create, poll,
+    /// one page, delete), assuming the rows spread over every window, and the query of the
+    /// rows changed meanwhile.
     pub fn min_api_calls(&self) -> u64 {
         let windows = self.inner.windows as u64;
         if windows > 0 {
@@ -381,7 +395,7 @@ impl ExtractPlan {
                 ApiType::BulkV2 => 4,
                 ApiType::Rest | ApiType::Soap => 1,
             };
-            return 1 + windows * per_window;
+            return 2 + windows * per_window;
         }
         match self.inner.api_type {
             ApiType::BulkV2 => 5,

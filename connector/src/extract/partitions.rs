@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 pub(crate) enum Share {
     Nothing,
     Job(once::Claim<SharedResult<PreparedJob>>),
-    Bounds(once::Claim<SharedResult<Vec<DateTime<Utc>>>>),
+    Bounds(once::Claim<SharedResult<windows::Span>>),
 }
 
 impl ExtractPlan {
@@ -26,8 +26,14 @@ impl ExtractPlan {
         if self.inner.windows > 0 {
             crate::api::rest::check_soql_length(&windows::span_soql(&self.inner.query))?;
             let at = DateTime::<Utc>::from_timestamp_millis(1_700_000_000_123).unwrap_or_default();
-            if let Some(w) = windows::window_query(&self.inner.query, &[at, at], 1)? {
-                crate::api::rest::check_soql_length(&w.to_soql())?;
+            let span = windows::Span {
+                bounds: vec![at, at],
+                max: Some(at),
+            };
+            for index in [1, 2] {
+                if let Some(w) = windows::window_query(&self.inner.query, &span, index)? {
+                    crate::api::rest::check_soql_length(&w.to_soql())?;
+                }
             }
         }
         Ok(())
@@ -44,7 +50,7 @@ impl ExtractPlan {
             let (api, windows) = (self.inner.api_type, self.inner.windows);
             let start = move || -> futures::future::BoxFuture<'static, _> {
                 Box::pin(async move {
-                    windows::fetch_boundaries(&session, &query, api, windows)
+                    windows::fetch_span(&session, &query, api, windows)
                         .await
                         .map(Arc::new)
                         .map_err(Arc::new)
@@ -84,8 +90,8 @@ impl ExtractPlan {
 
     pub(super) async fn bounds_of(
         &self,
-        claim: once::Claim<SharedResult<Vec<DateTime<Utc>>>>,
-    ) -> Result<Arc<Vec<DateTime<Utc>>>> {
+        claim: once::Claim<SharedResult<windows::Span>>,
+    ) -> Result<Arc<windows::Span>> {
         match self.inner.bounds.resolve(claim).await {
             Some(Ok(bounds)) => Ok(bounds),
             Some(Err(e)) => Err(Error::Shared(e)),
@@ -96,22 +102,12 @@ impl ExtractPlan {
         }
     }
 
-    /// Whether partition `index` reads the last window (once the boundaries are known).
-    pub(crate) fn is_last_window(&self, index: usize) -> bool {
-        match self.inner.bounds.get() {
-            Some(Ok(bounds)) => {
-                self.inner.windows > 0 && !bounds.is_empty() && index == bounds.len()
-            }
-            _ => false,
-        }
-    }
-
     /// The pages partition `index` reads, once its share of the plan's work is done.
     pub(crate) async fn pages_of(&self, index: usize, share: Share) -> Result<Vec<PageSource>> {
         let share = match share {
             Share::Bounds(claim) => {
-                let bounds = self.bounds_of(claim).await?;
-                return self.window_pages(index, &bounds);
+                let span = self.bounds_of(claim).await?;
+                return self.window_pages(index, &span);
             }
             share => share,
         };
@@ -157,14 +153,18 @@ impl ExtractPlan {
         })
     }
 
-    /// Window `index`: a cursor or a Bulk job of its own; nothing past the last window.
-    fn window_pages(&self, index: usize, bounds: &[DateTime<Utc>]) -> Result<Vec<PageSource>> {
-        let Some(window) = windows::window_query(&self.inner.query, bounds, index)? else {
+    /// Window `index`: a cursor or a Bulk job of its own; nothing past the last window. The
+    /// first partition then reads the rows changed since the span was asked: its window is
+    /// the oldest, usually the smallest (most rows were changed recently), so the extra
+    /// query is off the longest partition's path.
+    fn window_pages(&self, index: usize, span: &windows::Span) -> Result<Vec<PageSource>> {
+        let query = &self.inner.query;
+        let Some(window) = windows::window_query(query, span, index)? else {
             return Ok(vec![]);
         };
         let soql = window.to_soql();
-        let include_deleted = self.inner.query.include_deleted;
-        Ok(vec![match self.inner.api_type {
+        let include_deleted = query.include_deleted;
+        let mut pages = vec![match self.inner.api_type {
             ApiType::BulkV2 => PageSource::BulkJob {
                 soql,
                 include_deleted,
@@ -173,6 +173,15 @@ impl ExtractPlan {
                 soql,
                 include_deleted,
             },
-        }])
+        }];
+        if index == 0
+            && let Some(changed) = windows::changed_query(query, span)?
+        {
+            pages.push(PageSource::Changed {
+                soql: changed.to_soql(),
+                include_deleted,
+            });
+        }
+        Ok(pages)
     }
 }

@@ -64,7 +64,6 @@ pub(crate) fn open_partition(
     tokio::spawn(async move {
         let work = async {
             let pages = plan.pages_of(index, share).await?;
-            gate.set_last(plan.is_last_window(index));
             run_partition(&plan, &pages, &tx, &mut gate).await
         };
         // Every consumer gone: drop the work (a running job's guard aborts it).
@@ -116,12 +115,21 @@ async fn run_partition(
                 spec.include_deleted = *include_deleted;
                 // The job lives as long as this partition: dropping the stream drops the
                 // guard, which aborts a running job; reading to the end deletes it.
-                gate.before_query().await;
                 let job = run_job(&spec).await?;
                 gate.after_query();
                 match &job.pages {
                     Some(pages) => read_pages(plan, pages, tx).await,
                     None => walk_pages(plan, job.guard.id(), tx).await,
+                }
+            }
+            PageSource::Changed {
+                soql,
+                include_deleted,
+            } => {
+                gate.wait_for_others().await;
+                match plan.inner.api_type {
+                    ApiType::Soap => read_soap(plan, soql, *include_deleted, tx, gate).await,
+                    _ => read_rest(plan, soql, *include_deleted, tx, gate).await,
                 }
             }
             PageSource::Cursor {
@@ -299,7 +307,6 @@ async fn read_rest(
     let columns = &plan.inner.query.columns;
     let datetimes = datetime_columns(plan);
     let mut next: Option<String> = None;
-    gate.before_query().await;
     loop {
         let page = rest::query_page(client, soql, all, next.as_deref()).await?;
         gate.after_query();
@@ -339,7 +346,6 @@ async fn read_soap(
     let client = plan.inner.session.client();
     let columns = &plan.inner.query.columns;
     let mut locator: Option<String> = None;
-    gate.before_query().await;
     loop {
         let page = soap_query(client, soql, all, locator.as_deref()).await?;
         gate.after_query();

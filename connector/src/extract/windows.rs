@@ -9,16 +9,15 @@
 //! first partition is opened (never at plan time: `EXPLAIN` sends nothing).
 //!
 //! **Rows changed while the scan runs.** Each window is a separate query that the org runs
-//! at its own moment, and a change moves a row's `SystemModstamp` to "now", that is into
-//! the last window. A row changed before its old window's query runs is returned once, by
-//! the last window, with its new values; one changed after its old window's query and before
-//! the last window's is returned twice (old values, then new values); one changed after both
-//! is returned once with its old values. A row changed after the last window's query but
-//! before its old window's would be lost, so the last window waits (see [`Gate`]) until
-//! every other opened window's query was answered, for at most [`LAST_WINDOW_WAIT`]; past
-//! that wait (a very slow first page), or for a window opened only after the last one was
-//! read, such a row can be missed. Read with windows for analysis; for an exact copy use an incremental sync, which
-//! re-reads changed rows by `SystemModstamp` (and de-duplicates by `Id`).
+//! at its own moment, and a change moves a row's `SystemModstamp` to "now": past the span's
+//! `MAX`, out of its old window. So the last window ends at the span's `MAX`
+//! (`>= lo AND <= MAX`), and the first partition, after its own window, reads the rows
+//! changed since the aggregate call (`SystemModstamp > MAX`) once every other window's query
+//! was answered (see [`Gate`]; at most [`CHANGED_ROWS_WAIT`]). A row changed mid-scan is then returned with its
+//! new values by that last step, and also with its old values if its old window was read
+//! before the change: it may come twice, but it is not lost (unless the wait ran out, or a
+//! window is opened only after the last one was read). Read with windows for analysis; for
+//! an exact copy, de-duplicate by `Id` keeping the greatest `SystemModstamp`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,53 +101,82 @@ pub(crate) fn boundaries(
         .collect()
 }
 
-/// Window `index` of the windows `bounds` cut: the query with its bounds ANDed on (through
-/// the soql AST, so the data sync filter and pushed filters keep their meaning). `None`
-/// when there is no such window.
+/// What the aggregate call found: the window boundaries and the span's `MAX`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    /// Boundaries between windows; empty = one window, the whole query.
+    pub bounds: Vec<DateTime<Utc>>,
+    /// `MAX(SystemModstamp)` when the boundaries were asked.
+    pub max: Option<DateTime<Utc>>,
+}
+
+/// Window `index` of the windows `span` cuts: the query with its bounds ANDed on (through
+/// the soql AST, so the data sync filter and pushed filters keep their meaning). The last
+/// of several windows ends at the span's `MAX` (`<=`): the rows changed since are read by
+/// [`changed_query`]. `None` when there is no such window.
 pub(crate) fn window_query(
     query: &SoqlQuery,
-    bounds: &[DateTime<Utc>],
+    span: &Span,
     index: usize,
 ) -> Result<Option<SoqlQuery>> {
+    let bounds = &span.bounds;
     if bounds.is_empty() {
         return Ok((index == 0).then(|| query.clone()));
     }
     if index > bounds.len() {
         return Ok(None);
     }
-    let field = || {
-        soql::field(WINDOW_FIELD).map_err(|e| Error::Filter {
-            object: query.object.clone(),
-            message: e.to_string(),
-        })
-    };
     let mut window = query.clone();
     if index > 0 {
         let lo = soql::Literal::datetime(bounds[index - 1]);
-        window = window.and_filter(soql::Expr::ge(field()?, lo));
+        window = window.and_filter(soql::Expr::ge(window_field(query)?, lo));
     }
     if index < bounds.len() {
         let hi = soql::Literal::datetime(bounds[index]);
-        window = window.and_filter(soql::Expr::lt(field()?, hi));
+        window = window.and_filter(soql::Expr::lt(window_field(query)?, hi));
+    } else if let Some(max) = span.max {
+        let max = soql::Literal::datetime(max);
+        window = window.and_filter(soql::Expr::le(window_field(query)?, max));
     }
     Ok(Some(window))
 }
 
-/// How long the last window waits for the other windows' queries to be answered.
-pub(crate) const LAST_WINDOW_WAIT: Duration = Duration::from_secs(120);
+/// The rows changed since the span was asked (`SystemModstamp > MAX`), read last; `None`
+/// without windows.
+pub(crate) fn changed_query(query: &SoqlQuery, span: &Span) -> Result<Option<SoqlQuery>> {
+    match span.max {
+        Some(max) if !span.bounds.is_empty() => {
+            let max = soql::Literal::datetime(max);
+            Ok(Some(
+                query
+                    .clone()
+                    .and_filter(soql::Expr::gt(window_field(query)?, max)),
+            ))
+        }
+        _ => Ok(None),
+    }
+}
 
-/// Orders a windowed scan's queries so that a row changed mid-scan is not lost: the last
-/// window (where changed rows move) sends its query only once no other opened window's
-/// query is still unanswered (a REST/SOAP first page, a Bulk job complete), so a change
-/// after an old window's snapshot lands in the last window's. Windows never opened are not
-/// waited for; one opened after the last window's query was sent is read as it comes.
+fn window_field(query: &SoqlQuery) -> Result<soql::FieldPath> {
+    soql::field(WINDOW_FIELD).map_err(|e| Error::Filter {
+        object: query.object.clone(),
+        message: e.to_string(),
+    })
+}
+
+/// How long the query of changed rows waits for the other windows' queries to be answered.
+pub(crate) const CHANGED_ROWS_WAIT: Duration = Duration::from_secs(120);
+
+/// Orders a windowed scan's queries so that a row changed mid-scan is not lost: the query
+/// of the rows changed since the span was asked is sent only once no other opened window's
+/// query is unanswered (a REST/SOAP first page, a Bulk job complete), so a change after an
+/// old window's snapshot lands in it. Windows never opened are not waited for.
 #[derive(Debug)]
 pub(crate) struct Gate {
     /// Opened-but-unanswered windows per partition, shared by the plan; `None` once this
     /// partition counted itself answered (or for plans without windows).
     pending: Option<Arc<watch::Sender<Vec<usize>>>>,
     index: usize,
-    last: bool,
 }
 
 impl Gate {
@@ -157,7 +185,6 @@ impl Gate {
         Gate {
             pending: None,
             index: 0,
-            last: false,
         }
     }
 
@@ -172,30 +199,22 @@ impl Gate {
         Gate {
             pending: Some(Arc::clone(pending)),
             index,
-            last: false,
         }
     }
 
-    /// Marks this partition as the last window (known once the boundaries are).
-    pub(crate) fn set_last(&mut self, last: bool) {
-        self.last = last;
-    }
-
-    /// Call before the window's query is sent: the last window waits here.
-    pub(crate) async fn before_query(&mut self) {
-        if !std::mem::take(&mut self.last) {
-            return;
-        }
+    /// Waits until no other opened window's query is unanswered (at most
+    /// [`CHANGED_ROWS_WAIT`]); called before reading the changed rows.
+    pub(crate) async fn wait_for_others(&self) {
         let Some(pending) = &self.pending else {
             return;
         };
         let index = self.index;
         let mut others = pending.subscribe();
         let wait = others.wait_for(|p| p.iter().enumerate().all(|(i, n)| i == index || *n == 0));
-        if tokio::time::timeout(LAST_WINDOW_WAIT, wait).await.is_err() {
+        if tokio::time::timeout(CHANGED_ROWS_WAIT, wait).await.is_err() {
             tracing::warn!(
-                "the last SystemModstamp window waited {LAST_WINDOW_WAIT:?} for the others; \
-                 reading it now (a row changed meanwhile may be missed)"
+                "the last SystemModstamp window waited {CHANGED_ROWS_WAIT:?} for the others; \
+                 reading the changed rows now (a row changed meanwhile may be missed)"
             );
         }
     }
@@ -236,12 +255,12 @@ pub(crate) fn span_soql(query: &SoqlQuery) -> String {
 
 /// Asks the org for the span (one aggregate call; SOAP for `soap` connections, else REST,
 /// as Bulk refuses aggregates) and cuts it into at most `windows` windows.
-pub(crate) async fn fetch_boundaries(
+pub(crate) async fn fetch_span(
     session: &Session,
     query: &SoqlQuery,
     api: ApiType,
     windows: usize,
-) -> Result<Vec<DateTime<Utc>>> {
+) -> Result<Span> {
     let soql = span_soql(query);
     let context = format!("{WINDOW_FIELD} span of {}", query.object);
     let client = session.client();
@@ -267,7 +286,7 @@ pub(crate) async fn fetch_boundaries(
     };
     let bounds = boundaries(min, max, windows);
     tracing::debug!(object = %query.object, ?min, ?max, windows = bounds.len() + 1, "SystemModstamp windows");
-    Ok(bounds)
+    Ok(Span { bounds, max })
 }
 
 fn parse_stamp(context: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>> {
@@ -361,28 +380,43 @@ mod tests {
     fn window_queries_cover_the_line_once_and_keep_the_filter() {
         let filter = soql::parse_where("Industry = 'Energy' OR Rating = 'Hot'").unwrap();
         let q = SoqlQuery::new("Account").columns(["Id"]).and_filter(filter);
-        let bounds = [at(1_700_000_000_000), at(1_700_000_000_500)];
-        let texts: Vec<String> = (0..4)
-            .filter_map(|i| window_query(&q, &bounds, i).unwrap())
+        let span = Span {
+            bounds: vec![at(1_700_000_000_000), at(1_700_000_000_500)],
+            max: Some(at(1_700_000_001_000)),
+        };
+        let mut texts: Vec<String> = (0..4)
+            .filter_map(|i| window_query(&q, &span, i).unwrap())
             .map(|w| w.to_soql())
             .collect();
+        texts.extend(changed_query(&q, &span).unwrap().map(|w| w.to_soql()));
+        let f = "SELECT Id FROM Account WHERE (Industry = 'Energy' OR Rating = 'Hot') AND";
         assert_eq!(
             texts,
             [
-                "SELECT Id FROM Account WHERE (Industry = 'Energy' OR Rating = 'Hot') AND SystemModstamp < 2023-11-14T22:13:20Z",
-                "SELECT Id FROM Account WHERE (Industry = 'Energy' OR Rating = 'Hot') AND SystemModstamp >= 2023-11-14T22:13:20Z AND SystemModstamp < 2023-11-14T22:13:20.500Z",
-                "SELECT Id FROM Account WHERE (Industry = 'Energy' OR Rating = 'Hot') AND SystemModstamp >= 2023-11-14T22:13:20.500Z",
+                format!("{f} SystemModstamp < 2023-11-14T22:13:20Z"),
+                format!(
+                    "{f} SystemModstamp >= 2023-11-14T22:13:20Z AND SystemModstamp < 2023-11-14T22:13:20.500Z"
+                ),
+                format!(
+                    "{f} SystemModstamp >= 2023-11-14T22:13:20.500Z AND SystemModstamp <= 2023-11-14T22:13:21Z"
+                ),
+                format!("{f} SystemModstamp > 2023-11-14T22:13:21Z"),
             ]
         );
         // Every printed window parses back: the literals are valid SOQL.
         for text in &texts {
             soql::parse(text).unwrap();
         }
+        let whole = Span {
+            bounds: vec![],
+            max: Some(at(5)),
+        };
         assert_eq!(
-            window_query(&q, &[], 0).unwrap().map(|w| w.to_soql()),
+            window_query(&q, &whole, 0).unwrap().map(|w| w.to_soql()),
             Some(q.to_soql())
         );
-        assert_eq!(window_query(&q, &[], 1).unwrap(), None);
+        assert_eq!(window_query(&q, &whole, 1).unwrap(), None);
+        assert_eq!(changed_query(&q, &whole).unwrap(), None);
     }
 
     #[test]
