@@ -140,10 +140,11 @@ async fn rest_and_soap_windows_return_every_row_once_with_one_aggregate_call() {
             [&format!("{SPAN_QUERY} WHERE {filter}")],
             "{api}: one aggregate call"
         );
+        // The newest rows (and those changed meanwhile) come last, from the span's MAX on.
         let (changed, windows): (Vec<&String>, Vec<&String>) = sent
             .iter()
             .filter(|s| !s.contains("MIN("))
-            .partition(|s| s.contains("SystemModstamp > "));
+            .partition(|s| s.contains("SystemModstamp >= ") && !s.contains("SystemModstamp < "));
         assert_eq!(windows.len(), 4, "{api}: {windows:#?}");
         assert_eq!(changed.len(), 1, "{api}: {changed:#?}");
         let prefix = format!("SELECT Id, Name FROM Account WHERE {filter} AND ");
@@ -158,17 +159,17 @@ async fn rest_and_soap_windows_return_every_row_once_with_one_aggregate_call() {
             .iter()
             .filter(|w| w.contains("SystemModstamp < "))
             .count();
-        assert_eq!((lower, upper), (3, 3), "{api}: {windows:#?}");
-        // The last window ends at the span's MAX, where the changed rows begin.
-        let last = windows
+        assert_eq!((lower, upper), (3, 4), "{api}: {windows:#?}");
+        // The last window ends just before the span's MAX, where the last query begins.
+        let max = changed[0]
+            .rsplit("SystemModstamp >= ")
+            .next()
+            .unwrap_or_default();
+        let ends: Vec<_> = windows
             .iter()
-            .find(|w| w.contains("SystemModstamp <= "))
-            .expect("the last window");
-        let max = last.rsplit("SystemModstamp <= ").next().unwrap_or_default();
-        assert!(
-            changed[0].ends_with(&format!("SystemModstamp > {max}")),
-            "{changed:#?}"
-        );
+            .filter(|w| w.ends_with(&format!("SystemModstamp < {max}")))
+            .collect();
+        assert_eq!(ends.len(), 1, "{api}: {windows:#?} {changed:#?}");
         // Neighbouring windows share their boundary literal.
         let bounds = plan.window_boundaries().expect("boundaries known");
         assert_eq!(bounds.len(), 3);
@@ -311,8 +312,11 @@ async fn rows_on_a_boundary_are_read_once_and_spare_partitions_are_empty() {
             Some(vec![stamps[1], stamps[2]]),
             "{api}"
         );
+        // Partition 0 reads its window (the first row) and then the rows from the span's MAX
+        // on (the third, stamped exactly MAX); the last window (`>= MAX AND < MAX`) is
+        // empty.
         let sizes: Vec<usize> = partitions.iter().map(Vec::len).collect();
-        assert_eq!(sizes, [1, 1, 1, 0], "{api}");
+        assert_eq!(sizes, [2, 1, 0, 0], "{api}");
     }
 }
 
@@ -421,7 +425,7 @@ async fn the_changed_rows_are_asked_after_the_other_windows_were_answered() {
             .collect();
         assert_eq!(windows.len(), 5, "{api}: {windows:#?}");
         assert!(
-            windows[4].contains("SystemModstamp > "),
+            windows[4].contains("SystemModstamp >= ") && !windows[4].contains("SystemModstamp < "),
             "{api}: the changed rows were asked last: {windows:#?}"
         );
         org.faults().clear();
@@ -513,9 +517,12 @@ async fn the_first_partition_read_alone_does_not_wait() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let expected: HashSet<String> = org_rows(&org, "Account")
+    // Its window, and the rows from the span's MAX on (the newest).
+    let rows = org_rows(&org, "Account");
+    let max = rows.keys().map(|id| stamp(&org, id)).max().expect("rows");
+    let expected: HashSet<String> = rows
         .into_keys()
-        .filter(|id| stamp(&org, id) < bounds[0])
+        .filter(|id| stamp(&org, id) < bounds[0] || stamp(&org, id) >= max)
         .collect();
     assert!(!expected.is_empty());
     assert_eq!(got, expected);

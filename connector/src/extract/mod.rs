@@ -29,8 +29,8 @@
 //!    with a `LIMIT` or on objects without `SystemModstamp` (one partition for
 //!    `rest`/`soap`); when all rows share one `SystemModstamp` (or there are none), or the
 //!    span is narrower than the windows, the extra partitions are empty. The last window
-//!    stops at the span's `MAX`; the first partition then reads the rows changed since
-//!    (`> MAX`) once every other window's query was answered: a row changed while the scan
+//!    stops before the span's `MAX`; the first partition then reads the rows from `MAX` on
+//!    (the newest and those changed since) once every other window's query was answered: a row changed while the scan
 //!    runs may come twice (old and new values) but is not lost; see the `windows` module.
 //! 5. [`ExtractPlan::open`]`(i)` returns partition `i` as a [`BatchStream`] (`'static`,
 //!    `Send`, on its own task); partitions may be polled concurrently. Every batch has exactly
@@ -208,9 +208,10 @@ pub enum PageSource {
         /// `queryAll` instead of `query`.
         include_deleted: bool,
     },
-    /// The rows changed since a windowed plan asked its span (`SystemModstamp > MAX`),
-    /// through REST (SOAP for `soap` connections), read after every other window's query
-    /// was answered so that no row changed mid-scan is lost.
+    /// The rows from a windowed plan's span `MAX` on (`SystemModstamp >= MAX`: the newest,
+    /// and those changed since the span was asked), through REST (SOAP for `soap`
+    /// connections), read after every other window's query was answered so that no row
+    /// changed mid-scan is lost.
     Changed {
         /// The SOQL text.
         soql: String,

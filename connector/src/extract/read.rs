@@ -20,7 +20,7 @@ pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let info = bulk2::create(client, &plan.soql, plan.include_deleted).await?;
+        let info = create_job(client, &plan.soql, plan.include_deleted).await?;
         // From here on, dropping this future (every stream gone) aborts and deletes the job.
         let guard = bulk2::JobGuard::new(info.id.clone(), Arc::clone(client));
         let done = bulk2::wait(client, &info.id).await?;
@@ -50,6 +50,31 @@ pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
             }
         }
     }
+}
+
+/// Creates a Bulk job on a task of its own: a reader dropped while the create call is in
+/// flight would otherwise leave a job at the org that nobody aborts or deletes (its id was
+/// never seen). If the reader is gone when the org answers, the task aborts and deletes it.
+async fn create_job(
+    client: &Arc<crate::api::ApiClient>,
+    soql: &str,
+    all: bool,
+) -> Result<bulk2::JobInfo> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let client = Arc::clone(client);
+    let soql = soql.to_string();
+    tokio::spawn(async move {
+        let created = bulk2::create(&client, &soql, all).await;
+        if let Err(Ok(info)) = tx.send(created) {
+            drop(bulk2::JobGuard::new(info.id, client));
+        }
+    });
+    rx.await.map_err(|_| {
+        Error::protocol(
+            "create Bulk query job",
+            "the task creating the job stopped before the org answered",
+        )
+    })?
 }
 
 /// Runs a partition on its own task; batches arrive through a small channel, so a slow

@@ -10,10 +10,10 @@
 //!
 //! **Rows changed while the scan runs.** Each window is a separate query that the org runs
 //! at its own moment, and a change moves a row's `SystemModstamp` to "now": past the span's
-//! `MAX`, out of its old window. So the last window ends at the span's `MAX`
-//! (`>= lo AND <= MAX`), and the first partition, after its own window, reads the rows
-//! changed since the aggregate call (`SystemModstamp > MAX`) once every other window's query
-//! was answered (see [`Gate`]; at most [`CHANGED_ROWS_WAIT`]). A row changed mid-scan is then returned with its
+//! `MAX` (or onto it, within the same second), out of its old window. So the last window
+//! ends before the span's `MAX` (`>= lo AND < MAX`), and the first partition, after its own
+//! window, reads the rows from `MAX` on (`SystemModstamp >= MAX`: the newest rows and those
+//! changed since the aggregate call) once every other window's query was answered (see [`Gate`]; at most [`CHANGED_ROWS_WAIT`]). A row changed mid-scan is then returned with its
 //! new values by that last step, and also with its old values if its old window was read
 //! before the change: it may come twice, but it is not lost (unless the wait ran out, or a
 //! window is opened only after the last one was read). Read with windows for analysis; for
@@ -112,7 +112,7 @@ pub(crate) struct Span {
 
 /// Window `index` of the windows `span` cuts: the query with its bounds ANDed on (through
 /// the soql AST, so the data sync filter and pushed filters keep their meaning). The last
-/// of several windows ends at the span's `MAX` (`<=`): the rows changed since are read by
+/// of several windows ends before the span's `MAX` (`<`): rows from `MAX` on are read by
 /// [`changed_query`]. `None` when there is no such window.
 pub(crate) fn window_query(
     query: &SoqlQuery,
@@ -136,13 +136,14 @@ pub(crate) fn window_query(
         window = window.and_filter(soql::Expr::lt(window_field(query)?, hi));
     } else if let Some(max) = span.max {
         let max = soql::Literal::datetime(max);
-        window = window.and_filter(soql::Expr::le(window_field(query)?, max));
+        window = window.and_filter(soql::Expr::lt(window_field(query)?, max));
     }
     Ok(Some(window))
 }
 
-/// The rows changed since the span was asked (`SystemModstamp > MAX`), read last; `None`
-/// without windows.
+/// The rows stamped at or after the span's `MAX` (`SystemModstamp >= MAX`): the newest
+/// rows, and those changed since the span was asked, even within the same second (a stamp
+/// can equal `MAX`); read last. `None` without windows.
 pub(crate) fn changed_query(query: &SoqlQuery, span: &Span) -> Result<Option<SoqlQuery>> {
     match span.max {
         Some(max) if !span.bounds.is_empty() => {
@@ -150,7 +151,7 @@ pub(crate) fn changed_query(query: &SoqlQuery, span: &Span) -> Result<Option<Soq
             Ok(Some(
                 query
                     .clone()
-                    .and_filter(soql::Expr::gt(window_field(query)?, max)),
+                    .and_filter(soql::Expr::ge(window_field(query)?, max)),
             ))
         }
         _ => Ok(None),
@@ -398,9 +399,9 @@ mod tests {
                     "{f} SystemModstamp >= 2023-11-14T22:13:20Z AND SystemModstamp < 2023-11-14T22:13:20.500Z"
                 ),
                 format!(
-                    "{f} SystemModstamp >= 2023-11-14T22:13:20.500Z AND SystemModstamp <= 2023-11-14T22:13:21Z"
+                    "{f} SystemModstamp >= 2023-11-14T22:13:20.500Z AND SystemModstamp < 2023-11-14T22:13:21Z"
                 ),
-                format!("{f} SystemModstamp > 2023-11-14T22:13:21Z"),
+                format!("{f} SystemModstamp >= 2023-11-14T22:13:21Z"),
             ]
         );
         // Every printed window parses back: the literals are valid SOQL.
