@@ -23,15 +23,15 @@
 //!    job even when the partition that started it was dropped.
 //! 4. **Windows.** A `rest`/`soap` plan with more than one partition, and a `bulkv2` plan
 //!    with [`PlanOptions::bulk_windows`], splits the query into one window per partition on
-//!    `SystemModstamp` (first unbounded below, last unbounded above, `>= lo AND < hi`
-//!    between), each read by its own cursor or its own Bulk job. The boundaries come from
-//!    one aggregate call (`MIN`/`MAX`) made when the first partition is opened. No windows
-//!    with a `LIMIT` or on objects without `SystemModstamp` (one partition for
-//!    `rest`/`soap`); when all rows share one `SystemModstamp` (or there are none), or the
-//!    span is narrower than the windows, the extra partitions are empty. The last window
-//!    stops before the span's `MAX`; the first partition then reads the rows from `MAX` on
-//!    (the newest and those changed since) once every other window's query was answered: a row changed while the scan
-//!    runs may come twice (old and new values) but is not lost; see the `windows` module.
+//!    `SystemModstamp` (first unbounded below, `>= lo AND < hi` after), each read by its own
+//!    cursor or its own Bulk job. The boundaries come from one aggregate call (`MIN`/`MAX`)
+//!    made when the first partition is opened. No windows with a `LIMIT` or on objects
+//!    without `SystemModstamp` (one partition for `rest`/`soap`); when all rows share one
+//!    `SystemModstamp` (or there are none), or the span is narrower than the windows, the
+//!    extra partitions are empty. The last window stops before the span's `MAX`; the first
+//!    partition then reads the rows from `MAX` on (the newest and those changed since) once
+//!    every other window's query was answered: a row changed while the scan runs may come
+//!    twice (old and new values) but is not lost; see the `windows` module.
 //! 5. [`ExtractPlan::open`]`(i)` returns partition `i` as a [`BatchStream`] (`'static`,
 //!    `Send`, on its own task); partitions may be polled concurrently. Every batch has exactly
 //!    [`ExtractPlan::schema`] (the projected columns in query order; the same for all three

@@ -2,9 +2,9 @@
 //!
 //! A REST or SOAP cursor is read page after page, and one Bulk job is one unit of work at
 //! the org. To read in parallel, a plan splits its query into windows on `SystemModstamp`
-//! (indexed on every object that has it): the first window is unbounded below, the last
-//! unbounded above, and those between are half-open (`>= lo AND < hi`), so every row falls
-//! in exactly one window. The boundaries come from one aggregate call,
+//! (indexed on every object that has it): the first window is unbounded below, the others
+//! half-open (`>= lo AND < hi`), and a last query reads from the span's `MAX` on, unbounded
+//! above, so every row falls in exactly one of them. The boundaries come from one aggregate call,
 //! `SELECT MIN(SystemModstamp), MAX(SystemModstamp) FROM X WHERE <filter>`, made when the
 //! first partition is opened (never at plan time: `EXPLAIN` sends nothing).
 //!
@@ -13,10 +13,11 @@
 //! `MAX` (or onto it, within the same second), out of its old window. So the last window
 //! ends before the span's `MAX` (`>= lo AND < MAX`), and the first partition, after its own
 //! window, reads the rows from `MAX` on (`SystemModstamp >= MAX`: the newest rows and those
-//! changed since the aggregate call) once every other window's query was answered (see [`Gate`]; at most [`CHANGED_ROWS_WAIT`]). A row changed mid-scan is then returned with its
-//! new values by that last step, and also with its old values if its old window was read
-//! before the change: it may come twice, but it is not lost (unless the wait ran out, or a
-//! window is opened only after the last one was read). Read with windows for analysis; for
+//! changed since the aggregate call) once every other window's query was answered (see
+//! [`Gate`]; at most [`CHANGED_ROWS_WAIT`]). A row changed mid-scan is then returned with
+//! its new values by that last step, and also with its old values if its old window was
+//! read before the change: it may come twice, but it is not lost (unless the wait ran out,
+//! or a window is opened only after the first partition finished). Read with windows for analysis; for
 //! an exact copy, de-duplicate by `Id` keeping the greatest `SystemModstamp`.
 
 use std::sync::Arc;
