@@ -50,7 +50,41 @@ pub(super) fn parse_i64(b: &[u8]) -> Option<i64> {
 }
 
 pub(super) fn parse_f64(b: &[u8]) -> Option<f64> {
-    Float64Type::parse(std::str::from_utf8(b).ok()?)
+    fast_f64(b).or_else(|| Float64Type::parse(std::str::from_utf8(b).ok()?))
+}
+
+/// `[-]digits[.digits]` with at most 15 digits: the digits as an integer are exact in an
+/// f64, and so is 10^k for k ≤ 22, so one division gives the correctly rounded value (the
+/// classic exact fast path). Anything else goes to Arrow's (lexical) parser.
+#[inline]
+fn fast_f64(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (neg, rest) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let (int, frac) = match rest.iter().position(|c| *c == b'.') {
+        Some(p) => (&rest[..p], &rest[p + 1..]),
+        None => (rest, &rest[..0]),
+    };
+    if int.is_empty() || (frac.is_empty() && int.len() != rest.len()) {
+        return None;
+    }
+    if int.len() + frac.len() > 15 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    for &d in int.iter().chain(frac) {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        m = m * 10 + d as u64;
+    }
+    let v = m as f64 / POW10[frac.len()];
+    Some(if neg { -v } else { v })
 }
 
 /// `[-]digits[.digits]` with no more fraction digits than the scale; other shapes (exponent
@@ -284,5 +318,25 @@ mod tests {
         );
         assert_eq!(parse_time32_millis(b"10:30"), Some(37_800_000));
         assert_eq!(parse_decimal128(b"5.0E7", 18, 2), Ok(5_000_000_000));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn doubles_round_like_arrow(m in 0u64..10u64.pow(15), k in 0usize..16, neg: bool, v: f64) {
+            let digits = m.to_string();
+            let text = if k == 0 || k >= digits.len() {
+                digits
+            } else {
+                format!("{}.{}", &digits[..digits.len() - k], &digits[digits.len() - k..])
+            };
+            let text = if neg { format!("-{text}") } else { text };
+            for s in [text, v.to_string()] {
+                proptest::prop_assert_eq!(
+                    parse_f64(s.as_bytes()).map(f64::to_bits),
+                    Float64Type::parse(&s).map(f64::to_bits),
+                    "{}", s
+                );
+            }
+        }
     }
 }
