@@ -12,9 +12,10 @@
 //!
 //! Measured by `cargo bench -p sfdf-connector --bench bulk_extract` (decode-only phase, one
 //! core, 57-column Account pages, both decoders over the same pages in the same run):
-//! 335–484 MB/s here vs 249–329 MB/s for Arrow's reader (1.35–1.7× across runs on a loaded
-//! 2-core VM); the whole extraction went from 12 % to ~20 % of a loopback download and peak
-//! memory no longer grows with row count. Details: `docs/benchmarks.md`.
+//! ~490 MB/s here vs ~330 MB/s for Arrow's reader (1.45–1.55×; 1.35–1.7× over all runs on a
+//! loaded 2-core VM); the whole extraction went from 12 % to 16–18 % of a loopback download
+//! (97 % behind a modelled link) and peak memory no longer grows with row count. Details:
+//! `docs/benchmarks.md`.
 //!
 //! Salesforce quirks handled here: every page starts with its own header row (checked
 //! against the requested columns), NUL bytes are stripped, `""` and empty cells are null,
