@@ -11,8 +11,10 @@
 //! decoder's own speed, with no network, runtime or channel in the way.
 //!
 //! The emulated org runs in a child process (this binary with `SFDF_BENCH_SERVE=rows`), so
-//! the peak memory printed is the client's alone. Peak memory is the process's peak RSS
-//! (`VmHWM`), reset before each timed phase through `/proc/self/clear_refs`.
+//! the peak memory printed is the client's alone; the extraction runs in a fresh process too
+//! (`SFDF_BENCH_EXTRACT`), so its peak is not what the allocator kept from earlier phases.
+//! Peak memory is the process's peak RSS (`VmHWM`), reset before each timed phase through
+//! `/proc/self/clear_refs`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -30,6 +32,10 @@ const VERSION: &str = "62.0";
 fn main() {
     if let Ok(rows) = std::env::var("SFDF_BENCH_SERVE") {
         serve(rows.parse().expect("SFDF_BENCH_SERVE=rows"));
+        return;
+    }
+    if let Ok(args) = std::env::var("SFDF_BENCH_EXTRACT") {
+        extract_here(&args);
         return;
     }
     let sizes: Vec<usize> = std::env::var("SFDF_BENCH_ROWS")
@@ -112,7 +118,10 @@ async fn compare(
     let _ = plain(&job, partitions).await;
     let p = plain(&job, partitions).await;
     job.delete().await;
-    let (e, schema) = extract(base, id, secret, partitions, gzip).await;
+    let e = extract_in_child(base, id, secret, partitions, gzip);
+    let schema = plan_account(base, id, secret, partitions, gzip)
+        .await
+        .schema();
     let lines = format!(
         "{}\n{}\n| {rows} | extraction / plain{at} | | {:.0} % | | |\n",
         row(rows, &format!("plain download{at}"), p),
@@ -242,14 +251,14 @@ fn peak_rss() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// The connector: plan, run the job (untimed), then read every partition concurrently.
-async fn extract(
+/// The connector's plan over every Account column (planning sends no job).
+async fn plan_account(
     base: &str,
     id: &str,
     secret: &str,
     partitions: usize,
     gzip: bool,
-) -> (Figures, SchemaRef) {
+) -> sfdf_connector::ExtractPlan {
     let conn = Connection::builder()
         .developer_name("bench")
         .domain_url(base)
@@ -265,7 +274,7 @@ async fn extract(
         .unwrap();
     let session = Session::connect(&conn).await.unwrap();
     let query = session.query_for("Account").await.unwrap();
-    let plan = session
+    session
         .plan_with(
             &query,
             &PlanOptions {
@@ -274,7 +283,12 @@ async fn extract(
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The connector: plan, run the job (untimed), then read every partition concurrently.
+async fn extract(base: &str, id: &str, secret: &str, partitions: usize, gzip: bool) -> Figures {
+    let plan = plan_account(base, id, secret, partitions, gzip).await;
     plan.prepare().await.unwrap();
     reset_peak_rss();
     let start = Instant::now();
@@ -293,14 +307,61 @@ async fn extract(
     for t in tasks {
         t.await.unwrap();
     }
-    let figures = Figures {
+    Figures {
         rows: rows.load(Ordering::Relaxed),
         bytes: plan.bytes_read(),
         time: start.elapsed(),
         peak_rss: peak_rss(),
         cpu: Duration::ZERO,
-    };
-    (figures, plan.schema())
+    }
+}
+
+/// [`extract`] in a fresh process (this binary with `SFDF_BENCH_EXTRACT`), so its peak
+/// memory is its own, not what the allocator kept from earlier phases.
+fn extract_in_child(base: &str, id: &str, secret: &str, partitions: usize, gzip: bool) -> Figures {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env(
+            "SFDF_BENCH_EXTRACT",
+            format!("{base} {id} {secret} {partitions} {}", u8::from(gzip)),
+        )
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run the extraction process");
+    let line = String::from_utf8_lossy(&out.stdout);
+    let n: Vec<u64> = line
+        .split_whitespace()
+        .map(|v| v.parse().expect("figures from the extraction process"))
+        .collect();
+    Figures {
+        rows: n[0],
+        bytes: n[1],
+        time: Duration::from_nanos(n[2]),
+        peak_rss: n[3],
+        cpu: Duration::ZERO,
+    }
+}
+
+/// The child side of [`extract_in_child`]: prints `rows bytes nanos peak_rss`.
+fn extract_here(args: &str) {
+    let a: Vec<&str> = args.split_whitespace().collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let f = rt.block_on(extract(
+        a[0],
+        a[1],
+        a[2],
+        a[3].parse().unwrap(),
+        a[4] == "1",
+    ));
+    println!(
+        "{} {} {} {}",
+        f.rows,
+        f.bytes,
+        f.time.as_nanos(),
+        f.peak_rss
+    );
 }
 
 /// A Bulk query job over every Account column, run by a bare reqwest client.
