@@ -10,7 +10,9 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
-use sfdf_connector::{ApiType, Connection, ExtractPlan, HttpSettings, RetryConfig};
+use sfdf_connector::{
+    ApiType, Connection, ExtractPlan, HttpSettings, ObjectSelection, RetryConfig,
+};
 use sfdf_emulator::{EmulatedOrg, Value};
 
 pub async fn org(rows: usize, page_rows: usize) -> EmulatedOrg {
@@ -24,19 +26,31 @@ pub async fn org(rows: usize, page_rows: usize) -> EmulatedOrg {
 }
 
 pub fn connection(org: &EmulatedOrg, api: ApiType) -> Connection {
-    Connection::builder()
+    connection_to(org, api, "62.0", None)
+}
+
+/// A connection at `version`, with a data sync filter on one object when given.
+pub fn connection_to(
+    org: &EmulatedOrg,
+    api: ApiType,
+    version: &str,
+    filter: Option<(&str, &str)>,
+) -> Connection {
+    let mut builder = Connection::builder()
         .connection_name("Emulated")
         .developer_name("emu")
         .domain_url(org.base_url())
         .client_credentials(org.client_id(), org.client_secret().into())
         .api_type(api)
-        .api_version("62.0")
+        .api_version(version)
         .http(HttpSettings {
             retry: RetryConfig::fast(),
             ..HttpSettings::default()
-        })
-        .build()
-        .expect("valid connection")
+        });
+    if let Some((object, filter)) = filter {
+        builder = builder.object(ObjectSelection::new(object).filter(filter));
+    }
+    builder.build().expect("valid connection")
 }
 
 pub async fn collect(plan: &ExtractPlan) -> Vec<RecordBatch> {

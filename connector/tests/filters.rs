@@ -4,24 +4,13 @@
 use std::collections::HashMap;
 
 use datafusion::arrow::array::AsArray;
-use sfdf_connector::{ApiType, Connection, ObjectSelection, Session};
+use sfdf_connector::{ApiType, Connection, Session};
 use sfdf_emulator::{EmulatedOrg, Value};
 
-use crate::common::{collect, concat, connection, org};
+use crate::common::{collect, concat, connection_to, org};
 
 fn with_filter(org: &EmulatedOrg, api: ApiType, object: &str, filter: &str) -> Connection {
-    let base = connection(org, api);
-    Connection::builder()
-        .connection_name("Emulated")
-        .developer_name("emu")
-        .domain_url(org.base_url())
-        .client_credentials(org.client_id(), org.client_secret().into())
-        .api_type(api)
-        .api_version("62.0")
-        .http(base.http().clone())
-        .object(ObjectSelection::new(object).filter(filter))
-        .build()
-        .expect("valid connection")
+    connection_to(org, api, "62.0", Some((object, filter)))
 }
 
 /// Plans the object's base query (sync filter included): the error text, if planning fails.

@@ -3,24 +3,13 @@
 //! statement over 100,000 characters is refused before anything is sent.
 
 use futures::TryStreamExt;
-use sfdf_connector::{ApiType, Connection, ObjectSelection, Session};
+use sfdf_connector::{ApiType, Connection, Session};
 use sfdf_emulator::EmulatedOrg;
 
-use crate::common::{collect, concat, connection, org, org_rows};
+use crate::common::{collect, concat, connection_to, org, org_rows};
 
 fn with_filter(org: &EmulatedOrg, api: ApiType, version: &str, filter: &str) -> Connection {
-    let base = connection(org, api);
-    Connection::builder()
-        .connection_name("Emulated")
-        .developer_name("emu")
-        .domain_url(org.base_url())
-        .client_credentials(org.client_id(), org.client_secret().into())
-        .api_type(api)
-        .api_version(version)
-        .http(base.http().clone())
-        .object(ObjectSelection::new("Contact").filter(filter))
-        .build()
-        .expect("valid connection")
+    connection_to(org, api, version, Some(("Contact", filter)))
 }
 
 /// `Id IN (…)` over the first `n` live Contacts (sorted), and those Ids.

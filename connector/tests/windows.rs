@@ -7,26 +7,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::AsArray;
 use futures::StreamExt;
-use sfdf_connector::{ApiType, Connection, ExtractPlan, ObjectSelection, PlanOptions, Session};
+use sfdf_connector::{ApiType, Connection, ExtractPlan, PlanOptions, Session};
 use sfdf_emulator::{EmulatedOrg, LoggedRequest, Value};
 
-use crate::common::{connection, org, org_rows};
+use crate::common::{connection, connection_to, org, org_rows};
 
 const SPAN_QUERY: &str = "SELECT MIN(SystemModstamp), MAX(SystemModstamp) FROM Account";
 
 fn with_filter(org: &EmulatedOrg, api: ApiType, filter: &str) -> Connection {
-    let base = connection(org, api);
-    Connection::builder()
-        .connection_name("Emulated")
-        .developer_name("emu")
-        .domain_url(org.base_url())
-        .client_credentials(org.client_id(), org.client_secret().into())
-        .api_type(api)
-        .api_version("62.0")
-        .http(base.http().clone())
-        .object(ObjectSelection::new("Account").filter(filter))
-        .build()
-        .expect("valid connection")
+    connection_to(org, api, "62.0", Some(("Account", filter)))
 }
 
 fn options(partitions: usize) -> PlanOptions {
