@@ -12,15 +12,17 @@ use sfdf_emulator::{EmulatedOrg, LoggedRequest, Value};
 
 use crate::common::{connection, connection_to, org, org_rows};
 
-const SPAN_QUERY: &str = "SELECT MIN(SystemModstamp), MAX(SystemModstamp) FROM Account";
+const SPAN_QUERY: &str = "SELECT MIN(SystemModstamp), MAX(SystemModstamp), COUNT(Id) FROM Account";
 
 fn with_filter(org: &EmulatedOrg, api: ApiType, filter: &str) -> Connection {
     connection_to(org, api, "62.0", Some(("Account", filter)))
 }
 
+/// Windows however few rows: the test orgs are small.
 fn options(partitions: usize) -> PlanOptions {
     PlanOptions {
         partitions,
+        window_min_rows: 1,
         ..PlanOptions::default()
     }
 }
@@ -179,6 +181,7 @@ async fn bulk_windows_run_one_job_per_window_and_delete_them_all() {
     let options = PlanOptions {
         partitions: 3,
         bulk_windows: true,
+        window_min_rows: 1,
         ..PlanOptions::default()
     };
     let plan = plan(&session, &options).await;
@@ -567,6 +570,7 @@ async fn dropping_windowed_bulk_streams_aborts_every_job() {
     let options = PlanOptions {
         partitions: 3,
         bulk_windows: true,
+        window_min_rows: 1,
         ..PlanOptions::default()
     };
     let plan = plan(&session, &options).await;
@@ -629,5 +633,39 @@ async fn a_row_changed_after_the_span_was_asked_is_read_with_its_new_values() {
         );
         let got = seen.iter().find(|(id, _)| *id == victim).map(|(_, n)| n);
         assert_eq!(got, Some(&name), "{api}: the new values");
+    }
+}
+
+#[tokio::test]
+async fn objects_too_small_to_fill_windows_are_read_with_one_query() {
+    let org = org(1_500, 10_000).await;
+    let expected: HashSet<String> = org_rows(&org, "Account").into_keys().collect();
+    assert!(
+        expected.len() < 2 * 2000,
+        "fewer rows than two windows of 2,000 fill"
+    );
+    for api in [ApiType::Rest, ApiType::Soap] {
+        let session = Session::connect(&connection(&org, api)).await.unwrap();
+        org.clear_requests();
+        // Default options: a window should hold at least a page (2,000 rows).
+        let plan = plan(&session, &PlanOptions::default()).await;
+        assert_eq!(
+            plan.windows(),
+            4,
+            "{api}: planned before the rows are known"
+        );
+        let partitions = ids_per_partition(&plan).await;
+        assert_each_once(&partitions, &expected, &format!("{api}"));
+        let soql = soql_requests(&org);
+        assert_eq!(soql[0], SPAN_QUERY, "{api}");
+        let reads: Vec<&String> = soql[1..].iter().collect();
+        assert!(
+            !reads.is_empty() && reads.iter().all(|q| !q.contains("SystemModstamp")),
+            "{api}: one unbounded query and its next pages, no windows: {reads:?}"
+        );
+        assert!(
+            reads.iter().all(|q| *q == reads[0]),
+            "{api}: a single query: {reads:?}"
+        );
     }
 }

@@ -21,12 +21,15 @@ async fn rest_context(org: &EmulatedOrg, partitions: usize) -> datafusion::prelu
         .api_type(ApiType::Rest)
         .build()
         .expect("valid connection");
-    SessionBuilder::new()
+    let ctx = SessionBuilder::new()
         .target_partitions(Some(partitions))
         .connection(connection)
         .build()
         .await
-        .expect("session over the emulated org")
+        .expect("session over the emulated org");
+    // The test org is small: windows however few rows they hold.
+    query(&ctx, "SET sfdf.window_min_rows = 1").await;
+    ctx
 }
 
 fn rest_soql(org: &EmulatedOrg) -> Vec<String> {
@@ -113,6 +116,7 @@ async fn set_sfdf_bulk_windows_runs_one_bulk_job_per_partition() {
         "{before}"
     );
     query(&ctx, "SET sfdf.bulk_windows = true").await;
+    query(&ctx, "SET sfdf.window_min_rows = 1").await;
     let after = explain(ctx.clone()).await;
     assert!(
         after.contains("api=bulkv2, partitions=3, windows=3 on SystemModstamp, api_calls>=14"),

@@ -165,6 +165,11 @@ pub struct PlanOptions {
     /// download in parallel), instead of one job whose pages are spread. Costs one aggregate
     /// call and a job per window.
     pub bulk_windows: bool,
+    /// Fewest rows a `SystemModstamp` window should hold: the aggregate call that finds the
+    /// windows also counts the rows, and a scan uses fewer windows (down to one, the whole
+    /// query) when its rows would not fill them. Default 2,000, one REST/SOAP page: a
+    /// smaller window gains no parallelism and costs a call of its own.
+    pub window_min_rows: u64,
     /// Rows per record batch.
     pub batch_size: usize,
     /// Bulk: how many times a `Failed` job is created again before giving up.
@@ -178,6 +183,7 @@ impl Default for PlanOptions {
         PlanOptions {
             partitions: 4,
             bulk_windows: false,
+            window_min_rows: 2000,
             batch_size: 8192,
             job_attempts: 3,
             page_rows: None,

@@ -48,9 +48,10 @@ impl ExtractPlan {
             let session = self.inner.session.clone();
             let query = self.inner.query.clone();
             let (api, windows) = (self.inner.api_type, self.inner.windows);
+            let min_rows = self.inner.options.window_min_rows;
             let start = move || -> futures::future::BoxFuture<'static, _> {
                 Box::pin(async move {
-                    windows::fetch_span(&session, &query, api, windows)
+                    windows::fetch_span(&session, &query, api, windows, min_rows)
                         .await
                         .map(Arc::new)
                         .map_err(Arc::new)

@@ -5,8 +5,10 @@
 //! (indexed on every object that has it): the first window is unbounded below, the others
 //! half-open (`>= lo AND < hi`), and a last query reads from the span's `MAX` on, unbounded
 //! above, so every row falls in exactly one of them. The boundaries come from one aggregate call,
-//! `SELECT MIN(SystemModstamp), MAX(SystemModstamp) FROM X WHERE <filter>`, made when the
-//! first partition is opened (never at plan time: `EXPLAIN` sends nothing).
+//! `SELECT MIN(SystemModstamp), MAX(SystemModstamp), COUNT(Id) FROM X WHERE <filter>`, made
+//! when the first partition is opened (never at plan time: `EXPLAIN` sends nothing); the
+//! count keeps small objects from being split into windows that would only add calls
+//! ([`PlanOptions::window_min_rows`]).
 //!
 //! **Rows changed while the scan runs.** Each window is a separate query that the org runs
 //! at its own moment, and a change moves a row's `SystemModstamp` to "now": past the span's
@@ -242,10 +244,11 @@ impl Drop for Gate {
     }
 }
 
-/// The aggregate query that finds the span of the rows the query reads.
+/// The aggregate query that finds the span of the rows the query reads, and how many
+/// rows there are (so small objects are not split into windows that only add calls).
 pub(crate) fn span_soql(query: &SoqlQuery) -> String {
     let mut text = format!(
-        "SELECT MIN({WINDOW_FIELD}), MAX({WINDOW_FIELD}) FROM {}",
+        "SELECT MIN({WINDOW_FIELD}), MAX({WINDOW_FIELD}), COUNT(Id) FROM {}",
         query.object
     );
     if let Some(filter) = &query.filter {
@@ -255,18 +258,33 @@ pub(crate) fn span_soql(query: &SoqlQuery) -> String {
     text
 }
 
+/// How many windows `rows` rows fill when each should hold at least `min_rows`: at most
+/// `wanted`, at least 1. A window costs a query (a job with `bulkv2`) of its own, so one
+/// that would hold less than a page only adds calls.
+pub(crate) fn windows_for_rows(wanted: usize, rows: Option<u64>, min_rows: u64) -> usize {
+    match rows {
+        Some(rows) => {
+            let fill = rows.div_ceil(min_rows.max(1)).max(1);
+            wanted.min(usize::try_from(fill).unwrap_or(usize::MAX))
+        }
+        None => wanted,
+    }
+}
+
 /// Asks the org for the span (one aggregate call; SOAP for `soap` connections, else REST,
-/// as Bulk refuses aggregates) and cuts it into at most `windows` windows.
+/// as Bulk refuses aggregates) and cuts it into at most `windows` windows, fewer when the
+/// rows would not fill them ([`windows_for_rows`]).
 pub(crate) async fn fetch_span(
     session: &Session,
     query: &SoqlQuery,
     api: ApiType,
     windows: usize,
+    min_rows: u64,
 ) -> Result<Span> {
     let soql = span_soql(query);
     let context = format!("{WINDOW_FIELD} span of {}", query.object);
     let client = session.client();
-    let (min, max) = match api {
+    let (min, max, rows) = match api {
         ApiType::Soap => {
             let page = super::read::soap_query(client, &soql, query.include_deleted, None).await?;
             let record = page.records.first();
@@ -274,20 +292,26 @@ pub(crate) async fn fetch_span(
             (
                 parse_stamp(&context, cell("expr0"))?,
                 parse_stamp(&context, cell("expr1"))?,
+                cell("expr2").and_then(|c| c.trim().parse::<u64>().ok()),
             )
         }
         ApiType::Rest | ApiType::BulkV2 => {
             let page = rest::query_page(client, &soql, query.include_deleted, None).await?;
             let record = page.records.first();
             let cell = |name: &str| record.and_then(|r| r.get(name)).and_then(|v| v.as_str());
+            let count = record
+                .and_then(|r| r.get("expr2"))
+                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
             (
                 parse_stamp(&context, cell("expr0"))?,
                 parse_stamp(&context, cell("expr1"))?,
+                count,
             )
         }
     };
+    let windows = windows_for_rows(windows, rows, min_rows);
     let bounds = boundaries(min, max, windows);
-    tracing::debug!(object = %query.object, ?min, ?max, windows = bounds.len() + 1, "SystemModstamp windows");
+    tracing::debug!(object = %query.object, ?min, ?max, ?rows, windows = bounds.len() + 1, "SystemModstamp windows");
     Ok(Span { bounds, max })
 }
 
@@ -428,7 +452,17 @@ mod tests {
             .and_filter(soql::parse_where("NumberOfEmployees > 5").unwrap());
         assert_eq!(
             span_soql(&q),
-            "SELECT MIN(SystemModstamp), MAX(SystemModstamp) FROM Account WHERE NumberOfEmployees > 5"
+            "SELECT MIN(SystemModstamp), MAX(SystemModstamp), COUNT(Id) FROM Account WHERE NumberOfEmployees > 5"
         );
+    }
+
+    #[test]
+    fn small_objects_get_fewer_windows() {
+        assert_eq!(windows_for_rows(4, Some(0), 2000), 1);
+        assert_eq!(windows_for_rows(4, Some(1999), 2000), 1);
+        assert_eq!(windows_for_rows(4, Some(4001), 2000), 3);
+        assert_eq!(windows_for_rows(4, Some(1_000_000), 2000), 4);
+        assert_eq!(windows_for_rows(4, None, 2000), 4, "no count: as planned");
+        assert_eq!(windows_for_rows(4, Some(3), 0), 3, "0 is read as 1 row");
     }
 }

@@ -10,6 +10,9 @@ datafusion::common::extensions_options! {
         /// window (one window per partition; the org processes jobs in parallel) instead of
         /// one job whose result pages are spread over the partitions.
         pub bulk_windows: bool, default = false
+        /// Fewest rows a `SystemModstamp` window should hold: smaller objects are read
+        /// with fewer windows, down to one query (`PlanOptions::window_min_rows`).
+        pub window_min_rows: u64, default = 2000
     }
 }
 

@@ -131,15 +131,17 @@ impl TableProvider for ObjectTable {
         let query = self.scan_query(projection, filters, limit);
         // `target_partitions` decides the partitions: Bulk pages spread over them, or one
         // SystemModstamp window each (REST/SOAP always, Bulk with `sfdf.bulk_windows`).
-        let bulk_windows = state
+        let scan = state
             .config()
             .options()
             .extensions
             .get::<super::ScanOptions>()
-            .is_some_and(|o| o.bulk_windows);
+            .cloned()
+            .unwrap_or_default();
         let options = PlanOptions {
             partitions: state.config().target_partitions().max(1),
-            bulk_windows,
+            bulk_windows: scan.bulk_windows,
+            window_min_rows: scan.window_min_rows,
             batch_size: state.config().batch_size(),
             ..PlanOptions::default()
         };
