@@ -17,24 +17,53 @@ pub(super) fn parse_bool(b: &[u8]) -> Option<bool> {
     }
 }
 
-/// An optional `-` and up to 18 digits; `None` sends the cell to the general parser.
+/// The sign and the rest of `[-]text`.
 #[inline]
-fn fast_i64(b: &[u8]) -> Option<i64> {
-    let (neg, digits) = match b.first() {
+fn split_sign(b: &[u8]) -> (bool, &[u8]) {
+    match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
+    }
+}
+
+/// `[-]int[.frac]` as its sign, integer digits and fraction digits (not yet checked to be
+/// digits); `None` when the integer part is empty or a `.` has no digits after it.
+#[inline]
+fn split_number(b: &[u8]) -> Option<(bool, &[u8], &[u8])> {
+    let (neg, rest) = split_sign(b);
+    let (int, frac) = match rest.iter().position(|c| *c == b'.') {
+        Some(p) => (&rest[..p], &rest[p + 1..]),
+        None => (rest, &rest[..0]),
     };
-    if digits.is_empty() || digits.len() > 18 {
+    if int.is_empty() || (frac.is_empty() && int.len() != rest.len()) {
         return None;
     }
-    let mut v: i64 = 0;
+    Some((neg, int, frac))
+}
+
+/// The value of at most 18 decimal digits (callers bound the count, so it cannot
+/// overflow); `None` if a byte is not a digit.
+#[inline]
+fn digits_value<'a>(digits: impl Iterator<Item = &'a u8>) -> Option<u64> {
+    let mut v: u64 = 0;
     for &d in digits {
         let d = d.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
-        v = v * 10 + d as i64;
+        v = v * 10 + d as u64;
     }
+    Some(v)
+}
+
+/// An optional `-` and up to 18 digits; `None` sends the cell to the general parser.
+#[inline]
+fn fast_i64(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = split_sign(b);
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let v = digits_value(digits.iter())? as i64;
     Some(if neg { -v } else { v })
 }
 
@@ -61,28 +90,11 @@ fn fast_f64(b: &[u8]) -> Option<f64> {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
-    let (neg, rest) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        _ => (false, b),
-    };
-    let (int, frac) = match rest.iter().position(|c| *c == b'.') {
-        Some(p) => (&rest[..p], &rest[p + 1..]),
-        None => (rest, &rest[..0]),
-    };
-    if int.is_empty() || (frac.is_empty() && int.len() != rest.len()) {
-        return None;
-    }
+    let (neg, int, frac) = split_number(b)?;
     if int.len() + frac.len() > 15 {
         return None;
     }
-    let mut m: u64 = 0;
-    for &d in int.iter().chain(frac) {
-        let d = d.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        m = m * 10 + d as u64;
-    }
+    let m = digits_value(int.iter().chain(frac))?;
     let v = m as f64 / POW10[frac.len()];
     Some(if neg { -v } else { v })
 }
@@ -102,28 +114,11 @@ fn fast_decimal(b: &[u8], precision: u8, scale: i8) -> Option<i128> {
     if scale < 0 {
         return None;
     }
-    let (neg, rest) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        _ => (false, b),
-    };
-    let (int, frac) = match rest.iter().position(|c| *c == b'.') {
-        Some(p) => (&rest[..p], &rest[p + 1..]),
-        None => (rest, &rest[..0]),
-    };
-    if int.is_empty() || (frac.is_empty() && int.len() != rest.len()) {
-        return None;
-    }
+    let (neg, int, frac) = split_number(b)?;
     if frac.len() > scale as usize || int.len() + frac.len() > 18 {
         return None;
     }
-    let mut v: i64 = 0;
-    for &d in int.iter().chain(frac) {
-        let d = d.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        v = v * 10 + d as i64;
-    }
+    let v = digits_value(int.iter().chain(frac))?;
     // Arrow ignores leading zeros of the integer part when counting digits.
     let significant = int
         .iter()
