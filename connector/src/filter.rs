@@ -48,18 +48,16 @@ impl Session {
         place: &Place,
     ) -> Result<()> {
         let root = Arc::new(object.clone());
-        // Each distinct path is followed once, in the order the filter names them.
-        let mut paths = Vec::new();
-        crate::extract::filter_paths(filter, &mut paths);
-        let mut resolved: HashMap<String, Resolved> = HashMap::new();
-        for path in paths {
-            let key = path.to_string().to_ascii_lowercase();
-            if let std::collections::hash_map::Entry::Vacant(slot) = resolved.entry(key) {
-                slot.insert(self.resolve(&root, &path, place).await?);
-            }
-        }
         let mut conditions = Vec::new();
         conditions_of(filter, &mut conditions);
+        // Each distinct path is followed once, in the order the filter names them.
+        let mut resolved: HashMap<String, Resolved> = HashMap::new();
+        for path in conditions.iter().filter_map(|c| path_of(c)) {
+            let key = path.to_string().to_ascii_lowercase();
+            if let std::collections::hash_map::Entry::Vacant(slot) = resolved.entry(key) {
+                slot.insert(self.resolve(&root, path, place).await?);
+            }
+        }
         for condition in conditions {
             self.check_condition(&root, condition, &resolved, place)
                 .await?;
@@ -76,13 +74,7 @@ impl Session {
         resolved: &HashMap<String, Resolved>,
         place: &Place,
     ) -> Result<()> {
-        let lhs = match condition {
-            soql::Expr::Compare(c) => &c.lhs,
-            soql::Expr::In(c) => &c.lhs,
-            soql::Expr::Includes(c) => &c.lhs,
-            soql::Expr::And(_) | soql::Expr::Or(_) | soql::Expr::Not(_) => return Ok(()),
-        };
-        let Some(path) = lhs.path() else {
+        let Some(path) = path_of(condition) else {
             return Ok(());
         };
         let Some(resolved) = resolved.get(&path.to_string().to_ascii_lowercase()) else {
@@ -265,6 +257,17 @@ fn conditions_of<'a>(expr: &'a soql::Expr, out: &mut Vec<&'a soql::Expr>) {
         }
         soql::Expr::Not(inner) => conditions_of(inner, out),
         other => out.push(other),
+    }
+}
+
+/// The field path a comparison, `IN` or `INCLUDES` reads (`None` when its left side is
+/// not a field, and for `AND`/`OR`/`NOT`).
+fn path_of(condition: &soql::Expr) -> Option<&soql::FieldPath> {
+    match condition {
+        soql::Expr::Compare(c) => c.lhs.path(),
+        soql::Expr::In(c) => c.lhs.path(),
+        soql::Expr::Includes(c) => c.lhs.path(),
+        soql::Expr::And(_) | soql::Expr::Or(_) | soql::Expr::Not(_) => None,
     }
 }
 

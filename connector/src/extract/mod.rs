@@ -503,16 +503,3 @@ pub(crate) fn check_filter_syntax(filter: &str) -> std::result::Result<(), Strin
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
-
-/// The field paths a condition reads.
-pub(crate) fn filter_paths(expr: &soql::Expr, out: &mut Vec<soql::FieldPath>) {
-    match expr {
-        soql::Expr::And(parts) | soql::Expr::Or(parts) => {
-            parts.iter().for_each(|p| filter_paths(p, out))
-        }
-        soql::Expr::Not(inner) => filter_paths(inner, out),
-        soql::Expr::Compare(c) => out.extend(c.lhs.path().cloned()),
-        soql::Expr::In(c) => out.extend(c.lhs.path().cloned()),
-        soql::Expr::Includes(c) => out.extend(c.lhs.path().cloned()),
-    }
-}
