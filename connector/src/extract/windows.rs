@@ -284,31 +284,31 @@ pub(crate) async fn fetch_span(
     let soql = span_soql(query);
     let context = format!("{WINDOW_FIELD} span of {}", query.object);
     let client = session.client();
-    let (min, max, rows) = match api {
+    // MIN, MAX and COUNT as text: SOAP gives text, REST JSON strings and a number.
+    const CELLS: [&str; 3] = ["expr0", "expr1", "expr2"];
+    let [min, max, rows] = match api {
         ApiType::Soap => {
             let page = super::read::soap_query(client, &soql, query.include_deleted, None).await?;
             let record = page.records.first();
-            let cell = |name: &str| record.and_then(|r| soap::record_value(r, name));
-            (
-                parse_stamp(&context, cell("expr0"))?,
-                parse_stamp(&context, cell("expr1"))?,
-                cell("expr2").and_then(|c| c.trim().parse::<u64>().ok()),
-            )
+            CELLS.map(|name| {
+                record
+                    .and_then(|r| soap::record_value(r, name))
+                    .map(str::to_owned)
+            })
         }
         ApiType::Rest | ApiType::BulkV2 => {
             let page = rest::query_page(client, &soql, query.include_deleted, None).await?;
             let record = page.records.first();
-            let cell = |name: &str| record.and_then(|r| r.get(name)).and_then(|v| v.as_str());
-            let count = record
-                .and_then(|r| r.get("expr2"))
-                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
-            (
-                parse_stamp(&context, cell("expr0"))?,
-                parse_stamp(&context, cell("expr1"))?,
-                count,
-            )
+            CELLS.map(|name| match record.and_then(|r| r.get(name))? {
+                serde_json::Value::String(text) => Some(text.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
         }
     };
+    let min = parse_stamp(&context, min.as_deref())?;
+    let max = parse_stamp(&context, max.as_deref())?;
+    let rows = rows.and_then(|n| n.trim().parse::<u64>().ok());
     let windows = windows_for_rows(windows, rows, min_rows);
     let bounds = boundaries(min, max, windows);
     tracing::debug!(object = %query.object, ?min, ?max, ?rows, windows = bounds.len() + 1, "SystemModstamp windows");
