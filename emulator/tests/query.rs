@@ -296,3 +296,77 @@ async fn records_list_attributes_first_then_fields_in_select_order() {
         .collect();
     assert_eq!(owner, ["attributes", "Name"]);
 }
+
+#[tokio::test]
+async fn relationship_aliases_answer_as_the_paths_they_name() {
+    let org = org().await;
+    let token = token(&org).await;
+    // Pick an industry some contacts' accounts have, so the filter keeps rows and drops rows.
+    let (_, all) = query(&org, &token, "SELECT Id, Account.Industry FROM Contact").await;
+    let industry = all["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .find_map(|r| r["Account"]["Industry"].as_str())
+        .expect("a contact whose account has an industry")
+        .to_owned();
+    let (status, plain) = query(
+        &org,
+        &token,
+        &format!(
+            "SELECT Id, Account.Name FROM Contact WHERE Account.Industry = '{industry}' ORDER BY Id"
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{plain}");
+    let kept = plain["totalSize"].as_u64().expect("totalSize");
+    assert!(kept > 0 && kept < all["totalSize"].as_u64().expect("totalSize"));
+    let (status, aliased) = query(
+        &org,
+        &token,
+        &format!("SELECT c.Id, a.Name FROM Contact c, c.Account a WHERE a.Industry = '{industry}' ORDER BY c.Id"),
+    )
+    .await;
+    assert_eq!(status, 200, "{aliased}");
+    assert_eq!(aliased["records"], plain["records"]);
+    let (status, bad) = query(&org, &token, "SELECT Id FROM Contact c, c.Acount a").await;
+    assert_eq!(status, 400, "{bad}");
+    assert_eq!(crate::common::error_code(&bad), "INVALID_FIELD");
+
+    // A child relationship named through the parent object or its alias.
+    let (_, children) = query(
+        &org,
+        &token,
+        "SELECT Id, (SELECT Id, LastName FROM Contacts) FROM Account ORDER BY Id LIMIT 5",
+    )
+    .await;
+    for soql in [
+        "SELECT Id, (SELECT Id, LastName FROM Account.Contacts) FROM Account ORDER BY Id LIMIT 5",
+        "SELECT a.Id, (SELECT c.Id, c.LastName FROM a.Contacts c) FROM Account a ORDER BY a.Id LIMIT 5",
+    ] {
+        let (status, body) = query(&org, &token, soql).await;
+        assert_eq!(status, 200, "{soql}: {body}");
+        assert_eq!(body["records"], children["records"], "{soql}");
+    }
+}
+
+#[tokio::test]
+async fn distinct_and_misused_functions_are_malformed_queries() {
+    let org = org().await;
+    let token = token(&org).await;
+    for soql in [
+        "SELECT DISTINCT Name FROM Account",
+        "SELECT SUM() FROM Account",
+        "SELECT COUNT(Id, Name) FROM Account",
+        "SELECT MAX(SUM(AnnualRevenue)) FROM Account",
+        "SELECT Id FROM Account WHERE CALENDAR_YEAR() = 2024",
+    ] {
+        let (status, body) = query(&org, &token, soql).await;
+        assert_eq!(status, 400, "{soql}: {body}");
+        assert_eq!(
+            crate::common::error_code(&body),
+            "MALFORMED_QUERY",
+            "{soql}"
+        );
+    }
+}

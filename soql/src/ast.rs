@@ -118,12 +118,39 @@ pub struct Query {
     pub span: Span,
 }
 
-/// `FROM Object [alias]`.
+/// `FROM Object [alias] [, path [alias] ..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct From {
     /// Object API name (or child relationship name in a subquery).
     pub object: Ident,
+    /// In a subquery written `FROM Account.Contacts` or `FROM a.Contacts`: the outer
+    /// object's name or alias before the child relationship.
+    pub parent: Option<Ident>,
     /// Optional alias (`FROM Account a`).
+    pub alias: Option<Ident>,
+    /// Relationship aliases after the object, in order: `FROM Contact c, c.Account a`.
+    pub relationships: Vec<RelationshipAlias>,
+}
+
+impl From {
+    /// `FROM object`, without aliases.
+    pub fn object(object: Ident) -> From {
+        From {
+            object,
+            parent: None,
+            alias: None,
+            relationships: Vec::new(),
+        }
+    }
+}
+
+/// A relationship alias in the `FROM` list: `c.Account a` names `Contact.Account` as `a`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipAlias {
+    /// The relationship path; its first segment is the object, its alias, or an earlier
+    /// relationship alias.
+    pub path: FieldPath,
+    /// The alias, when given.
     pub alias: Option<Ident>,
 }
 
@@ -323,6 +350,18 @@ functions! {
     Distance = "DISTANCE" / Location,
     /// `GEOLOCATION(lat, lon)`.
     Geolocation = "GEOLOCATION" / Location,
+}
+
+impl Function {
+    /// The fewest and most arguments the function takes.
+    pub fn arity(self) -> (usize, usize) {
+        match self {
+            Function::Count => (0, 1),
+            Function::Geolocation => (2, 2),
+            Function::Distance => (3, 3),
+            _ => (1, 1),
+        }
+    }
 }
 
 /// Families of functions, which decide where a function may appear.

@@ -258,10 +258,7 @@ impl QueryBuilder {
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(Query {
             select,
-            from: From {
-                object,
-                alias: None,
-            },
+            from: From::object(object),
             using_scope: None,
             where_clause: self.filter,
             with: None,

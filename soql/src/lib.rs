@@ -60,6 +60,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod alias;
 mod ast;
 mod builder;
 mod check;
@@ -76,7 +77,7 @@ pub use ast::{
     CategorySelector, CompareOp, Comparison, DataCategoryFilter, Direction, Expr, FieldExpr,
     FieldPath, FieldsKind, ForClause, From, Function, FunctionArg, FunctionCall, FunctionKind,
     GroupBy, GroupingKind, Ident, InCondition, InValues, IncludesCondition, NullsOrder, OrderBy,
-    Query, SelectField, SelectItem, TypeOf, TypeOfWhen, UpdateClause, With,
+    Query, RelationshipAlias, SelectField, SelectItem, TypeOf, TypeOfWhen, UpdateClause, With,
 };
 pub use builder::{QueryBuilder, field};
 pub use check::{

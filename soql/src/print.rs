@@ -227,9 +227,19 @@ impl Display for Query {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_str("SELECT ")?;
         write_list(f, &self.select)?;
-        write!(f, " FROM {}", self.from.object)?;
+        f.write_str(" FROM ")?;
+        if let Some(parent) = &self.from.parent {
+            write!(f, "{parent}.")?;
+        }
+        write!(f, "{}", self.from.object)?;
         if let Some(alias) = &self.from.alias {
             write!(f, " {alias}")?;
+        }
+        for rel in &self.from.relationships {
+            write!(f, ", {}", rel.path)?;
+            if let Some(alias) = &rel.alias {
+                write!(f, " {alias}")?;
+            }
         }
         if let Some(scope) = &self.using_scope {
             write!(f, " USING SCOPE {scope}")?;

@@ -319,3 +319,85 @@ fn printing_never_nests_deeper_than_the_input() {
     let e = w("NOT (A = 1 AND NOT (B = 2 OR C = 3))");
     assert_eq!(e.to_string(), "NOT (A = 1 AND NOT (B = 2 OR C = 3))");
 }
+
+#[test]
+fn from_list_relationship_aliases_and_relationship_subqueries() {
+    let query = q("SELECT a.Name FROM Contact c, c.Account a, a.Owner o WHERE o.Name = 'x'");
+    assert_eq!(query.from.alias.as_ref().map(|a| a.name()), Some("c"));
+    let aliases: Vec<(String, Option<&str>)> = query
+        .from
+        .relationships
+        .iter()
+        .map(|r| (r.path.to_string(), r.alias.as_ref().map(|a| a.name())))
+        .collect();
+    assert_eq!(
+        aliases,
+        [
+            ("c.Account".to_owned(), Some("a")),
+            ("a.Owner".to_owned(), Some("o"))
+        ]
+    );
+    let sub = q("SELECT Name, (SELECT Name FROM Account.Opportunities) FROM Account");
+    let SelectItem::Subquery(inner) = &sub.select[1] else {
+        panic!("not a subquery: {:?}", sub.select[1]);
+    };
+    assert_eq!(
+        inner.from.parent.as_ref().map(|p| p.name()),
+        Some("Account")
+    );
+    assert_eq!(inner.from.object.name(), "Opportunities");
+}
+
+#[test]
+fn unaliased_writes_every_path_from_the_object() {
+    let query = q(
+        "SELECT c.Id, a.Name, COUNT(o.Id) FROM Contact c, c.Account a, a.Owner o WHERE o.Name = 'x' AND c.Email != null GROUP BY a.Name ORDER BY a.Name",
+    );
+    assert_eq!(
+        query.unaliased().to_string(),
+        "SELECT Id, Account.Name, COUNT(Account.Owner.Id) FROM Contact WHERE Account.Owner.Name = 'x' AND Email != NULL GROUP BY Account.Name ORDER BY Account.Name"
+    );
+    let nested = q(
+        "SELECT a.Name, (SELECT c.LastName FROM a.Contacts c) FROM Account a WHERE a.Id IN (SELECT x.AccountId FROM Contact x)",
+    );
+    assert_eq!(
+        nested.unaliased().to_string(),
+        "SELECT Name, (SELECT LastName FROM Contacts) FROM Account WHERE Id IN (SELECT AccountId FROM Contact)"
+    );
+    // A lone segment is a field even when it spells an alias.
+    assert_eq!(
+        q("SELECT a FROM Contact c, c.Account a")
+            .unaliased()
+            .to_string(),
+        "SELECT a FROM Contact"
+    );
+}
+
+#[test]
+fn distinct_and_wrong_function_arguments_say_what_is_wrong() {
+    let message = |text: &str| match parse(text) {
+        Ok(q) => panic!("{text} should fail, parsed as {q}"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        message("SELECT DISTINCT Name FROM Account").contains("SOQL has no DISTINCT; use GROUP BY")
+    );
+    assert!(
+        message("SELECT SUM() FROM Opportunity")
+            .ends_with("wrong number of arguments to SUM: it takes one argument, got 0")
+    );
+    assert!(
+        message("SELECT COUNT(Id, Name) FROM Account").ends_with(
+            "wrong number of arguments to COUNT: it takes no argument or one field, got 2"
+        )
+    );
+    assert!(
+        message("SELECT MAX(SUM(Amount)) FROM Opportunity")
+            .ends_with("aggregate functions cannot be nested: SUM inside MAX")
+    );
+    assert!(message("SELECT SUM(5) FROM Opportunity").ends_with("SUM takes a field, not a value"));
+    assert!(
+        message("SELECT Id FROM Account WHERE CALENDAR_YEAR() = 2024")
+            .ends_with("wrong number of arguments to CALENDAR_YEAR: it takes one argument, got 0")
+    );
+}

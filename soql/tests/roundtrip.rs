@@ -343,7 +343,10 @@ fn query(depth: u32) -> BoxedStrategy<Query> {
                 (for_clause, update, all_rows),
             )| Query {
                 select,
-                from: From { object, alias },
+                from: From {
+                    alias,
+                    ..From::object(object)
+                },
                 using_scope,
                 where_clause,
                 with,

@@ -125,7 +125,6 @@ struct RowRef<'a> {
     data: &'a OrgData,
     table: &'a Table,
     row: &'a Row,
-    alias: Option<&'a str>,
 }
 
 fn soql_value(ty: FieldType, v: &Value) -> soql::Value {
@@ -144,14 +143,6 @@ fn soql_value(ty: FieldType, v: &Value) -> soql::Value {
 
 impl soql::Record for RowRef<'_> {
     fn value(&self, path: &[&str]) -> Option<soql::Value> {
-        let path = match (self.alias, path) {
-            (Some(alias), [first, rest @ ..])
-                if !rest.is_empty() && first.eq_ignore_ascii_case(alias) =>
-            {
-                rest
-            }
-            _ => path,
-        };
         let (last, parents) = path.split_last()?;
         let (mut table, mut row) = (self.table, self.row);
         for rel in parents {
@@ -204,22 +195,13 @@ fn live_rows<'a>(data: &'a OrgData, table: &'a Table, all_rows: bool) -> Vec<Row
         .iter()
         .flatten()
         .filter(|row| all_rows || deleted.is_none_or(|d| row[d] != Value::Bool(true)))
-        .map(|row| RowRef {
-            data,
-            table,
-            row,
-            alias: None,
-        })
+        .map(|row| RowRef { data, table, row })
         .collect()
 }
 
 /// Resolves a written path (`Owner.Name`, `a.Name`) into canonical names and positions.
-fn resolve(data: &OrgData, table: usize, path: &[&str], alias: Option<&str>) -> Option<Column> {
+fn resolve(data: &OrgData, table: usize, path: &[&str]) -> Option<Column> {
     let header = path.join(".");
-    let path = match (alias, path) {
-        (Some(a), [first, rest @ ..]) if !rest.is_empty() && first.eq_ignore_ascii_case(a) => rest,
-        _ => path,
-    };
     let (last, parents) = path.split_last()?;
     let mut t = table;
     let mut names = Vec::new();
@@ -278,7 +260,8 @@ pub(crate) fn check(
             format!("SOQL statements cannot be longer than {MAX_SOQL_CHARS} characters"),
         ));
     }
-    Ok(soql::check_text(soql_text, &metadata(data, profile))?)
+    // Aliases written out (`a.Name` → `Account.Name`): the engine sees paths from the object.
+    Ok(soql::check_text(soql_text, &metadata(data, profile))?.unaliased())
 }
 
 /// Selects the rows of a checked query; `all_rows` = queryAll (recycle bin included).
@@ -323,7 +306,6 @@ fn select(
             )
         })?;
     let table = &data.tables[table_index];
-    let alias = query.from.alias.as_ref().map(|a| a.name());
     // `SELECT COUNT() …` answers only totalSize; other aggregate queries answer groups.
     let count_only = query.group_by.is_none()
         && query.select.len() == 1
@@ -337,7 +319,7 @@ fn select(
             SelectItem::Field(f) => match &f.expr {
                 soql::FieldExpr::Path(p) => {
                     let names: Vec<&str> = p.names().collect();
-                    let col = resolve(data, table_index, &names, alias).ok_or_else(|| {
+                    let col = resolve(data, table_index, &names).ok_or_else(|| {
                         QueryFailure::new(
                             "INVALID_FIELD",
                             format!("No such column '{p}' on entity '{}'", table.def.name),
@@ -350,7 +332,7 @@ fn select(
                     // toLabel/FORMAT/convertCurrency show the stored value here.
                     Some(p) if c.function.kind() == FunctionKind::Transform => {
                         let names: Vec<&str> = p.names().collect();
-                        if let Some(col) = resolve(data, table_index, &names, alias) {
+                        if let Some(col) = resolve(data, table_index, &names) {
                             columns.push(col);
                         }
                     }
@@ -364,7 +346,7 @@ fn select(
             },
             SelectItem::Fields(kind, _) => {
                 for name in expand_fields(&table.def, *kind, profile) {
-                    if let Some(col) = resolve(data, table_index, &[name], None) {
+                    if let Some(col) = resolve(data, table_index, &[name]) {
                         columns.push(col);
                     }
                 }
@@ -426,17 +408,7 @@ fn select(
         .enumerate()
         .filter_map(|(i, r)| r.as_ref().map(|row| (i, row)))
         .filter(|(_, row)| all_rows || deleted.is_none_or(|d| row[d] != Value::Bool(true)))
-        .map(|(i, row)| {
-            (
-                i,
-                RowRef {
-                    data,
-                    table,
-                    row,
-                    alias,
-                },
-            )
-        })
+        .map(|(i, row)| (i, RowRef { data, table, row }))
         .collect();
     if grouped {
         let mut filter_only = query.clone();

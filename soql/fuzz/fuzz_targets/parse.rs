@@ -1,5 +1,6 @@
 //! Any text: parsing never panics; what parses prints to SOQL that parses back
-//! to the same tree; checking and evaluating parsed queries never panic.
+//! to the same tree, and so does its unaliased form; checking and evaluating parsed queries
+//! never panic.
 #![no_main]
 
 use chrono::{TimeZone, Utc};
@@ -54,6 +55,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again, query, "round trip changed the tree:\n{printed}");
         assert_eq!(again.to_string(), printed);
         let _ = soql::check(&query, &org()).map(|()| ()).map_err(|e| e.locate(text).to_string());
+        let unaliased = query.unaliased().to_string();
+        soql::parse(&unaliased)
+            .unwrap_or_else(|e| panic!("unaliased query does not parse:\n{unaliased}\n{e}"));
         let _ = soql::select_rows(&query, vec![Any, Any], &ctx, &NoSub);
     } else if let Err(e) = soql::parse(text) {
         let _ = e.to_string();

@@ -9,19 +9,19 @@ pub(super) fn check_grouping(query: &Query) -> Result<(), QueryError> {
     if !query.is_aggregate() {
         return Ok(());
     }
-    let alias = query.from.alias.as_ref().map(|a| a.name());
+    // Paths are unaliased before the check, so they compare however they were qualified.
     let keys: Vec<String> = query
         .group_by
         .iter()
         .flat_map(|g| g.keys.iter())
-        .map(|k| normalized(presented(k), alias))
+        .map(|k| presented(k).to_string())
         .collect();
     for item in &query.select {
         let SelectItem::Field(field) = item else {
             continue;
         };
         let expr = presented(&field.expr);
-        let text = normalized(expr, alias);
+        let text = expr.to_string();
         if is_aggregate(expr) || keys.iter().any(|k| k.eq_ignore_ascii_case(&text)) {
             continue;
         }
@@ -48,29 +48,4 @@ fn presented(expr: &FieldExpr) -> &FieldExpr {
 
 fn is_aggregate(expr: &FieldExpr) -> bool {
     matches!(expr, FieldExpr::Call(c) if c.function.kind() == FunctionKind::Aggregate)
-}
-
-/// The expression printed without the object alias (`a.Name` → `Name`), so
-/// grouped and selected fields compare however they were qualified.
-fn normalized(expr: &FieldExpr, alias: Option<&str>) -> String {
-    let mut expr = expr.clone();
-    strip_alias(&mut expr, alias);
-    expr.to_string()
-}
-
-fn strip_alias(expr: &mut FieldExpr, alias: Option<&str>) {
-    match expr {
-        FieldExpr::Path(p) => {
-            if p.segments.len() > 1 && alias.is_some_and(|a| p.segments[0].is(a)) {
-                p.segments.remove(0);
-            }
-        }
-        FieldExpr::Call(c) => {
-            for arg in &mut c.args {
-                if let FunctionArg::Field(f) = arg {
-                    strip_alias(f, alias);
-                }
-            }
-        }
-    }
 }

@@ -42,10 +42,7 @@ pub fn check_where(expr: &Expr, object: &str, metadata: &dyn Metadata) -> Result
     let meta = metadata
         .object(object)
         .ok_or_else(|| unknown_object(object, Span::NONE))?;
-    let scope = Scope {
-        object: meta,
-        alias: None,
-    };
+    let scope = Scope { object: meta };
     semijoin::check_semi_joins(expr)?;
     Checker { metadata }.condition(expr, &scope)
 }
@@ -58,9 +55,10 @@ fn unknown_object(name: &str, span: Span) -> QueryError {
     )
 }
 
+/// What paths are resolved against: the object of the query they are written in. Paths are
+/// unaliased ([`Query::unaliased`]) before they get here.
 struct Scope<'m> {
     object: &'m ObjectMeta,
-    alias: Option<&'m str>,
 }
 
 struct Checker<'m> {
@@ -68,11 +66,11 @@ struct Checker<'m> {
 }
 
 impl<'m> Checker<'m> {
-    fn query(&self, query: &'m Query, object: &'m ObjectMeta) -> Result<(), QueryError> {
-        let scope = Scope {
-            object,
-            alias: query.from.alias.as_ref().map(|a| a.name()),
-        };
+    fn query(&self, query: &Query, object: &'m ObjectMeta) -> Result<(), QueryError> {
+        self.aliases(query, object)?;
+        // Subqueries keep their own aliases: each level is unaliased when it is checked.
+        let query = &query.unaliased_level();
+        let scope = Scope { object };
         for item in &query.select {
             match item {
                 SelectItem::Field(f) => {
@@ -104,10 +102,7 @@ impl<'m> Checker<'m> {
                             .metadata
                             .object(when.object.name())
                             .ok_or_else(|| unknown_object(when.object.name(), when.object.span))?;
-                        let inner = Scope {
-                            object: target,
-                            alias: None,
-                        };
+                        let inner = Scope { object: target };
                         for path in &when.fields {
                             self.path(path, &inner)?;
                         }
@@ -152,10 +147,9 @@ impl<'m> Checker<'m> {
         let mut segments = path.segments.as_slice();
         if segments.len() > 1 {
             let first = segments[0].name();
-            let is_alias = scope.alias.is_some_and(|a| a.eq_ignore_ascii_case(first));
             let is_self = scope.object.name.eq_ignore_ascii_case(first)
                 && scope.object.relationship(first).is_none();
-            if is_alias || is_self {
+            if is_self {
                 segments = &segments[1..];
             }
         }
@@ -223,7 +217,7 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn condition(&self, expr: &'m Expr, scope: &Scope<'m>) -> Result<(), QueryError> {
+    fn condition(&self, expr: &Expr, scope: &Scope<'m>) -> Result<(), QueryError> {
         match expr {
             Expr::And(terms) | Expr::Or(terms) => {
                 terms.iter().try_for_each(|t| self.condition(t, scope))
@@ -281,22 +275,77 @@ impl<'m> Checker<'m> {
 }
 
 impl<'m> Checker<'m> {
+    /// The `FROM` list's relationship aliases must start at the object, its alias or an
+    /// earlier relationship alias and follow lookups; a subquery's `FROM Account.Contacts`
+    /// must name the outer object or its alias.
+    fn aliases(&self, query: &Query, object: &'m ObjectMeta) -> Result<(), QueryError> {
+        let from = &query.from;
+        let names_object = |name: &str| {
+            name.eq_ignore_ascii_case(&object.name)
+                || from.alias.as_ref().is_some_and(|a| a.is(name))
+        };
+        for (i, rel) in from.relationships.iter().enumerate() {
+            let root = &rel.path.segments[0];
+            if !names_object(root.name()) && from.alias_index(root.name(), i).is_none() {
+                return Err(QueryError::new(
+                    ErrorCode::InvalidType,
+                    format!(
+                        "Didn't understand relationship '{}' in FROM part of query call: '{}' is not {}, its alias or an earlier alias. {CUSTOM_RELATIONSHIP_HINT}",
+                        rel.path,
+                        root.name(),
+                        object.name
+                    ),
+                    Some(rel.path.span),
+                ));
+            }
+            let mut current = object;
+            for hop in from.relationship_prefix(i) {
+                let lookup = current
+                    .relationship(hop.name())
+                    .ok_or_else(|| bad_relationship(hop.name(), rel.path.span))?;
+                match lookup
+                    .reference_to
+                    .iter()
+                    .find_map(|t| self.metadata.object(t))
+                {
+                    Some(next) => current = next,
+                    None => break,
+                }
+            }
+        }
+        for item in &query.select {
+            if let SelectItem::Subquery(sub) = item
+                && let Some(parent) = &sub.from.parent
+                && !names_object(parent.name())
+            {
+                return Err(QueryError::new(
+                    ErrorCode::InvalidType,
+                    format!(
+                        "Didn't understand relationship '{}.{}' in FROM part of query call. {CUSTOM_RELATIONSHIP_HINT}",
+                        parent.name(),
+                        sub.from.object.name()
+                    ),
+                    Some(parent.span),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The outer field and the subquery's field must identify the same kind
     /// of record (`Id IN (SELECT AccountId ..)`).
     fn same_target(
         &self,
-        c: &'m crate::ast::InCondition,
-        sub: &'m Query,
+        c: &crate::ast::InCondition,
+        sub: &Query,
         scope: &Scope<'m>,
         sub_object: &'m ObjectMeta,
     ) -> Result<(), QueryError> {
+        let sub = &sub.unaliased_level();
         let (FieldExpr::Path(outer), Some(inner)) = (&c.lhs, semijoin::single_field(sub)) else {
             return Ok(());
         };
-        let inner_scope = Scope {
-            object: sub_object,
-            alias: sub.from.alias.as_ref().map(|a| a.name()),
-        };
+        let inner_scope = Scope { object: sub_object };
         let (Some(outer_meta), Some(inner_meta)) = (
             self.resolve(outer, scope)?,
             self.resolve(inner, &inner_scope)?,

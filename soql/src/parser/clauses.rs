@@ -3,8 +3,8 @@
 use super::{Parser, is_reserved};
 use crate::ast::{
     CategorySelector, DataCategoryFilter, Direction, FieldsKind, ForClause, From, GroupBy,
-    GroupingKind, NullsOrder, OrderBy, Query, SelectField, SelectItem, TypeOf, TypeOfWhen,
-    UpdateClause, With,
+    GroupingKind, NullsOrder, OrderBy, Query, RelationshipAlias, SelectField, SelectItem, TypeOf,
+    TypeOfWhen, UpdateClause, With,
 };
 use crate::error::QueryError;
 use crate::lexer::Tok;
@@ -12,7 +12,9 @@ use crate::span::Span;
 
 impl Parser<'_> {
     /// `SELECT ... ` up to (not including) the end of input or a closing parenthesis.
-    pub(super) fn query(&mut self) -> Result<Query, QueryError> {
+    /// `child`: a parent-to-child subquery, whose `FROM` may name the relationship through
+    /// the outer object (`FROM Account.Contacts`).
+    pub(super) fn query(&mut self, child: bool) -> Result<Query, QueryError> {
         self.enter()?;
         let start = self.expect_kw("SELECT")?;
         let mut select = Vec::new();
@@ -23,11 +25,7 @@ impl Parser<'_> {
             }
         }
         self.expect_kw("FROM")?;
-        let object = self.any_ident()?;
-        let alias = match self.word_at(0) {
-            Some(w) if !is_reserved(w) => Some(self.any_ident()?),
-            _ => None,
-        };
+        let from = self.source_list(child)?;
         let using_scope = if self.eat_kw("USING") {
             self.expect_kw("SCOPE")?;
             Some(self.any_ident()?)
@@ -109,7 +107,7 @@ impl Parser<'_> {
         self.leave();
         Ok(Query {
             select,
-            from: From { object, alias },
+            from,
             using_scope,
             where_clause,
             with,
@@ -125,13 +123,54 @@ impl Parser<'_> {
         })
     }
 
+    /// `Object [alias] [, relationship.path [alias] ..]`.
+    fn source_list(&mut self, child: bool) -> Result<From, QueryError> {
+        let first = self.any_ident()?;
+        let (parent, object) = if child && self.is_punct(".") && self.word_at(1).is_some() {
+            self.bump();
+            (Some(first), self.any_ident()?)
+        } else {
+            (None, first)
+        };
+        let alias = self.alias()?;
+        let mut relationships = Vec::new();
+        while self.eat_punct(",") {
+            let path = self.field_path()?;
+            if path.segments.len() < 2 {
+                return Err(self.error_at(
+                    format!(
+                        "'{path}' is not a relationship path: after the FROM object the list holds only relationship aliases such as {}.Account a",
+                        alias.as_ref().unwrap_or(&object)
+                    ),
+                    path.span,
+                ));
+            }
+            let alias = self.alias()?;
+            relationships.push(RelationshipAlias { path, alias });
+        }
+        Ok(From {
+            object,
+            parent,
+            alias,
+            relationships,
+        })
+    }
+
+    /// An optional alias after a `FROM` item: a word that does not start a clause.
+    fn alias(&mut self) -> Result<Option<crate::ast::Ident>, QueryError> {
+        match self.word_at(0) {
+            Some(w) if !is_reserved(w) => Ok(Some(self.any_ident()?)),
+            _ => Ok(None),
+        }
+    }
+
     fn select_item(&mut self) -> Result<SelectItem, QueryError> {
         if self.is_punct("(") {
             self.bump();
             if !self.is_kw("SELECT") {
                 return Err(self.unexpected());
             }
-            let sub = self.query()?;
+            let sub = self.query(true)?;
             self.expect_punct(")")?;
             return Ok(SelectItem::Subquery(Box::new(sub)));
         }

@@ -82,7 +82,7 @@ impl Parser<'_> {
         if self.eat_kw("IN") {
             self.expect_punct("(")?;
             let values = if self.is_kw("SELECT") {
-                InValues::Subquery(Box::new(self.query()?))
+                InValues::Subquery(Box::new(self.query(false)?))
             } else {
                 InValues::List(self.literal_list()?)
             };

@@ -3,7 +3,9 @@
 mod clauses;
 mod condition;
 
-use crate::ast::{Expr, FieldExpr, FieldPath, Function, FunctionArg, FunctionCall, Ident, Query};
+use crate::ast::{
+    Expr, FieldExpr, FieldPath, Function, FunctionArg, FunctionCall, FunctionKind, Ident, Query,
+};
 use crate::error::QueryError;
 use crate::lexer::{Tok, Token, tokenize};
 use crate::span::Span;
@@ -36,7 +38,7 @@ pub fn parse(text: &str) -> Result<Query, QueryError> {
             None,
         ));
     }
-    let query = p.query()?;
+    let query = p.query(false)?;
     p.expect_eof()?;
     Ok(query)
 }
@@ -191,6 +193,12 @@ impl<'a> Parser<'a> {
     fn field_path(&mut self) -> Result<FieldPath, QueryError> {
         let start = self.peek().span;
         let mut segments = Vec::new();
+        if self.is_kw("DISTINCT") && self.word_at(1).is_some() {
+            return Err(self.error_at(
+                "unexpected token: 'DISTINCT': SOQL has no DISTINCT; use GROUP BY on the fields to get each value once",
+                start,
+            ));
+        }
         loop {
             let w = self.word_at(0).ok_or_else(|| self.unexpected())?;
             if is_reserved(w) && !self.is_punct_at(1, ".") {
@@ -234,19 +242,72 @@ impl<'a> Parser<'a> {
         }
         self.expect_punct(")")?;
         self.leave();
-        Ok(FunctionCall {
+        let call = FunctionCall {
             function,
             args,
             span: Span::new(name.span.start, self.prev_end()),
-        })
+        };
+        self.check_arguments(&call)?;
+        Ok(call)
+    }
+
+    /// The argument count and kinds a function takes (`SUM()`, `COUNT(a, b)`, `MAX(SUM(x))`
+    /// and `CALENDAR_YEAR()` are refused).
+    fn check_arguments(&self, call: &FunctionCall) -> Result<(), QueryError> {
+        let function = call.function;
+        let name = function.name();
+        let (min, max) = function.arity();
+        let n = call.args.len();
+        if n < min || n > max {
+            let wanted = match (min, max) {
+                (0, 1) => "no argument or one field".to_owned(),
+                (1, 1) => "one argument".to_owned(),
+                (a, b) if a == b => format!("{a} arguments"),
+                (a, b) => format!("{a} to {b} arguments"),
+            };
+            return Err(self.error_at(
+                format!("wrong number of arguments to {name}: it takes {wanted}, got {n}"),
+                call.span,
+            ));
+        }
+        let kind = function.kind();
+        if !matches!(kind, FunctionKind::Aggregate | FunctionKind::Date) {
+            return Ok(());
+        }
+        for arg in &call.args {
+            match arg {
+                FunctionArg::Literal(_) => {
+                    return Err(
+                        self.error_at(format!("{name} takes a field, not a value"), call.span)
+                    );
+                }
+                FunctionArg::Field(FieldExpr::Call(inner))
+                    if inner.function.kind() == FunctionKind::Aggregate =>
+                {
+                    return Err(self.error_at(
+                        format!(
+                            "aggregate functions cannot be nested: {} inside {name}",
+                            inner.function.name()
+                        ),
+                        inner.span,
+                    ));
+                }
+                FunctionArg::Field(_) => {}
+            }
+        }
+        Ok(())
     }
 
     fn function_arg(&mut self) -> Result<FunctionArg, QueryError> {
         let literal_start = match &self.peek().tok {
             Tok::Str { .. } | Tok::Number(_) | Tok::Temporal(_) => true,
-            Tok::Word(w) => ["TRUE", "FALSE", "NULL"]
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case(w)),
+            // `Null.x` would be a path (a relationship named like a keyword).
+            Tok::Word(w) => {
+                ["TRUE", "FALSE", "NULL"]
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(w))
+                    && !self.is_punct_at(1, ".")
+            }
             _ => false,
         };
         if literal_start {
