@@ -10,5 +10,6 @@ mod describe;
 mod faults;
 mod limits;
 mod query;
+mod requests;
 mod soap;
 mod tls;

@@ -16,6 +16,7 @@ mod engine;
 mod oauth;
 mod query;
 mod render;
+mod request_encoding;
 mod request_size;
 mod rest;
 mod soap;
@@ -99,7 +100,7 @@ pub(crate) fn router(state: Arc<OrgState>, base_url: String) -> Router {
         .route("/jobs/query/{id}/results", get(bulk::results))
         .route("/jobs/query/{id}/resultPages", get(bulk::result_pages))
         .method_not_allowed_fallback(method_not_allowed);
-    Router::new()
+    let routes = Router::new()
         .route("/services/oauth2/token", post(oauth::token))
         .route("/services/oauth2/userinfo", get(oauth::userinfo))
         .route("/id/{org}/{user}", get(oauth::identity))
@@ -112,7 +113,35 @@ pub(crate) fn router(state: Arc<OrgState>, base_url: String) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(app.clone(), track))
-        .with_state(app)
+        .with_state(app);
+    // A layer runs after its own router has routed, so the path is fixed up one router out.
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn(collapse_slashes))
+}
+
+/// Treats a run of slashes in the path as one, as a real org does: the Salesforce CLI keeps
+/// the instance URL with a trailing slash and asks for `//services/data/…`.
+async fn collapse_slashes(mut req: Request<Body>, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.contains("//") {
+        let mut collapsed = String::with_capacity(path.len());
+        for c in path.chars() {
+            if !(c == '/' && collapsed.ends_with('/')) {
+                collapsed.push(c);
+            }
+        }
+        if let Some(query) = req.uri().query() {
+            collapsed.push('?');
+            collapsed.push_str(query);
+        }
+        let mut parts = req.uri().clone().into_parts();
+        parts.path_and_query = collapsed.parse().ok();
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> Response {
@@ -338,6 +367,10 @@ async fn answer(app: &App, api: Api, path: &str, req: Request<Body>, next: Next)
     if let Some(refused) = request_size::refusal(&req) {
         return refused;
     }
+    let req = match request_encoding::decode(req, api == Api::Soap).await {
+        Ok(req) => req,
+        Err(refused) => return refused,
+    };
     if api != Api::Admin {
         let failure = {
             let mut faults = app.state.faults.lock();

@@ -102,7 +102,8 @@ fn fault(code: &str, message: &str, detail_type: &str) -> Response {
     )
 }
 
-fn client_fault(message: &str) -> Response {
+/// A `soapenv:Client` fault: the request itself is at fault.
+pub(super) fn client_fault(message: &str) -> Response {
     xml(
         StatusCode::INTERNAL_SERVER_ERROR,
         format!(
