@@ -35,6 +35,9 @@ enum Command {
     Describe(cmd::describe::Args),
     /// Query the org with SQL: one query, or an interactive shell.
     Sql(cmd::sql::Args),
+    /// Check, explain and run recipes: transforms declared in YAML.
+    #[command(subcommand)]
+    Recipe(cmd::recipe::Command),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
             Command::Objects(args) => cmd::objects::run(args).await,
             Command::Describe(args) => cmd::describe::run(args).await,
             Command::Sql(args) => cmd::sql::run(args).await,
+            Command::Recipe(command) => cmd::recipe::run(command).await,
         }
     });
     match result {

@@ -11,10 +11,14 @@ use datafusion::prelude::SessionContext;
 use sfdf_connector::provider::{SessionBuilder, SoqlScanExec, sql};
 use sfdf_connector::{Connection, Session};
 use sfdf_emulator::EmulatedOrg;
+use sfdf_recipes::{Plan, PlanSettings, Recipe};
 
 /// The demo's connection file, built in so the demo runs from any directory.
 const CONNECTION_FILE: &str = include_str!("../../examples/demo-connection.yaml");
 const CONNECTION_PATH: &str = "examples/demo-connection.yaml";
+/// The recipe the demo runs, built in like the connection file.
+const RECIPE_FILE: &str = include_str!("../../examples/won_by_industry.recipe.yaml");
+const RECIPE_PATH: &str = "examples/won_by_industry.recipe.yaml";
 /// The file's domain, where `sfdf emulator` listens by default; replaced by the demo's own.
 const FILE_DOMAIN: &str = "http://127.0.0.1:8643";
 
@@ -69,7 +73,7 @@ const QUERIES: &[(&str, &str)] = &[
 /// Runs `sfdf demo`.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let steps = 4 + QUERIES.len();
+    let steps = 5 + QUERIES.len();
     let mut step = 0;
     let mut next = |what: &str| {
         step += 1;
@@ -124,6 +128,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("demo query failed: {query}"))?;
     }
 
+    next(&format!(
+        "Running the recipe {RECIPE_PATH} (lookup join, fiscal quarters, aggregate)"
+    ));
+    run_recipe(&text)
+        .await
+        .with_context(|| format!("the demo recipe {RECIPE_PATH} failed"))?;
+
     println!(
         "\nDone in {:.1} s, {} API calls. Next: `sfdf emulator` in one terminal and \
          `sfdf sql {CONNECTION_PATH}` in another for a SQL shell over the same org.",
@@ -131,6 +142,38 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         session.calls_made()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the example recipe in a temporary folder beside a copy of the connection file
+/// pointed at the demo's org, and shows the output's first rows.
+async fn run_recipe(connection_text: &str) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("sfdf-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let result = async {
+        std::fs::write(dir.join("demo-connection.yaml"), connection_text)?;
+        let path = dir.join("won_by_industry.recipe.yaml");
+        std::fs::write(&path, RECIPE_FILE)?;
+        let plan = Plan::new(Recipe::from_file(&path)?, PlanSettings::default()).await?;
+        for output in plan.run(&mut |_| {}).await? {
+            let name = output.path.strip_prefix(&dir).unwrap_or(&output.path);
+            println!(
+                "      output `{}`: {} rows to {} in {:.2} s",
+                output.node,
+                output.rows,
+                name.display(),
+                output.elapsed.as_secs_f64()
+            );
+            let text = std::fs::read_to_string(&output.path)?;
+            for line in text.lines().take(6) {
+                println!("      {line}");
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    // The outputs were only for show.
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 async fn test_connection(connection: &Connection) -> anyhow::Result<Session> {

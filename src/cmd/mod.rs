@@ -5,5 +5,6 @@ pub mod demo;
 pub mod describe;
 pub mod emulator;
 pub mod objects;
+pub mod recipe;
 pub mod soql;
 pub mod sql;

@@ -167,6 +167,14 @@ async fn demo_runs_end_to_end_and_shows_each_query_s_soql() {
         ),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("output `out`: ") && stdout.contains("out/won_by_industry.csv"),
+        "the demo runs the example recipe: {stdout}"
+    );
+    assert!(
+        stdout.contains("account_Industry,fiscal_year,fiscal_quarter,won_amount,deals"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Done in"), "{stdout}");
 }
 

@@ -1,0 +1,92 @@
+//! Writing an output atomically: the rows go to a hidden temporary file beside the target,
+//! which replaces the target only once it is complete. A failed run removes its temporary
+//! file and leaves the previous output as it was.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::csv::WriterBuilder;
+use datafusion::dataframe::DataFrame;
+use datafusion::parquet::arrow::ArrowWriter;
+use futures::StreamExt;
+
+use crate::error::{Error, Result};
+use crate::model::Format;
+
+/// Runs `frame` and writes its rows to `path`; returns the row count.
+pub async fn write(node: &str, frame: DataFrame, path: &Path, format: Format) -> Result<u64> {
+    let fail = |message: String| Error::Write {
+        node: node.to_owned(),
+        path: path.to_path_buf(),
+        message,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| fail(format!("cannot create its folder: {e}")))?;
+    }
+    let temporary = temporary_sibling(path);
+    let written = write_to(node, frame, &temporary, format).await;
+    let rows = match written {
+        Ok(rows) => rows,
+        Err(error) => {
+            // Best effort: the temporary file may not exist yet.
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+    };
+    if let Err(e) = std::fs::rename(&temporary, path) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(fail(format!("cannot replace the file: {e}")));
+    }
+    Ok(rows)
+}
+
+/// `dir/.name.sfdf-PID.tmp`: same folder (so the rename is atomic), hidden, per process.
+fn temporary_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    path.with_file_name(format!(".{name}.sfdf-{}.tmp", std::process::id()))
+}
+
+async fn write_to(node: &str, frame: DataFrame, path: &Path, format: Format) -> Result<u64> {
+    let io = |e: &dyn std::fmt::Display| Error::Write {
+        node: node.to_owned(),
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let run = |source| Error::Run {
+        node: node.to_owned(),
+        source,
+    };
+    let file = BufWriter::new(File::create(path).map_err(|e| io(&e))?);
+    let mut stream = frame.execute_stream().await.map_err(run)?;
+    let schema = stream.schema();
+    let mut rows = 0u64;
+    match format {
+        Format::Csv => {
+            let mut writer = WriterBuilder::new().with_header(true).build(file);
+            while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(run)?;
+                rows += batch.num_rows() as u64;
+                writer.write(&batch).map_err(|e| io(&e))?;
+            }
+            let mut file = writer.into_inner();
+            std::io::Write::flush(&mut file).map_err(|e| io(&e))?;
+            file.get_ref().sync_all().map_err(|e| io(&e))?;
+        }
+        Format::Parquet => {
+            let mut writer = ArrowWriter::try_new(file, schema, None).map_err(|e| io(&e))?;
+            while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(run)?;
+                rows += batch.num_rows() as u64;
+                writer.write(&batch).map_err(|e| io(&e))?;
+            }
+            let file = writer.into_inner().map_err(|e| io(&e))?;
+            file.get_ref().sync_all().map_err(|e| io(&e))?;
+        }
+    }
+    Ok(rows)
+}
