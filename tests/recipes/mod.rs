@@ -5,6 +5,7 @@ mod cli;
 mod errors;
 mod examples;
 mod nodes;
+mod shapes;
 
 use std::path::{Path, PathBuf};
 

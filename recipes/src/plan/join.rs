@@ -154,7 +154,7 @@ pub(super) fn aggregate(spec: &Aggregate, frame: DataFrame) -> Result<DataFrame,
             Some((pivot_column, values)) => {
                 for value in values.iter() {
                     let only = column(pivot_column).eq(lit(value.as_str()));
-                    let Expr::AggregateFunction(mut call) = expr.clone() else {
+                    let Expr::AggregateFunction(mut call) = expr.clone().unalias() else {
                         return Err(Issue::at(
                             text,
                             format!(

@@ -61,7 +61,11 @@ pub(super) fn window(spec: &Window, mut frame: DataFrame) -> Result<DataFrame, I
         over.push(format!("ORDER BY {}", order.join(", ")));
     }
     for (name, function) in spec.columns.iter() {
-        let aggregate = matches!(exprs::sql(&frame, function), Ok(Expr::AggregateFunction(_)));
+        // `count(*)` comes back aliased; look through that.
+        let aggregate = matches!(
+            exprs::sql(&frame, function).map(Expr::unalias),
+            Ok(Expr::AggregateFunction(_))
+        );
         if aggregate && !order.is_empty() {
             over.push("ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW".into());
         }
