@@ -36,7 +36,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
+    Some(if values.len().is_multiple_of(2) {
         (values[mid - 1] + values[mid]) / 2.0
     } else {
         values[mid]
@@ -195,8 +195,8 @@ nodes:
         partitions.entry(text(o, "AccountId")).or_default().push(o);
     }
     // Id → (n, previous, next, running, place)
-    let mut expected: HashMap<String, (f64, Option<f64>, Option<f64>, Option<f64>, f64)> =
-        HashMap::new();
+    type Expected = (f64, Option<f64>, Option<f64>, Option<f64>, f64);
+    let mut expected: HashMap<String, Expected> = HashMap::new();
     for rows in partitions.values_mut() {
         let date = |o: &SObject| match o.get("CloseDate") {
             Some(Value::Date(d)) => Some(*d),
