@@ -201,3 +201,71 @@ fn recipe_schema_is_current() {
         "schemas/recipe.schema.json is stale: run `SFDF_BLESS=1 cargo test --test main recipe_schema_is_current`"
     );
 }
+
+/// The rules of single nodes: each mistake, its message.
+#[tokio::test]
+async fn node_rules_are_checked_with_a_message_each() {
+    let head = "name: r\nnodes:\n  a: { load: { csv: accounts.csv } }\n";
+    let cases = [
+        (
+            "  j: { join: { left: a, right: a, kind: inner } }\n  o: { output: { input: j, path: o.csv } }\n",
+            "node `j`: a join needs `on: { LEFT_COLUMN: RIGHT_COLUMN }` (or `kind: cross`)",
+        ),
+        (
+            "  j: { join: { left: a, right: a, kind: cross, on: { Id: Id } } }\n  o: { output: { input: j, path: o.csv } }\n",
+            "node `j`: a `cross` join pairs every row with every row and takes no `on`",
+        ),
+        (
+            "  j: { join: { left: a, right: a, kind: inner, on: { Id: Id }, right_prefix: \"\" } }\n  o: { output: { input: j, path: o.csv } }\n",
+            "column `Id` would be on both sides of the join; set `right_prefix`",
+        ),
+        (
+            "  j: { join: { left: a, right: a, kind: sideways, on: { Id: Id } } }\n  o: { output: { input: j, path: o.csv } }\n",
+            "unknown node type or value `sideways`",
+        ),
+        (
+            "  u: { append: { inputs: [a] } }\n  o: { output: { input: u, path: o.csv } }\n",
+            "node `u`: an append needs at least two `inputs`",
+        ),
+        (
+            "  b: { bucket: { input: a, column: Amount, as: s, ranges: [{ below: 5, label: x }, { below: 1, label: y }] } }\n  o: { output: { input: b, path: o.csv } }\n",
+            "node `b`: bucket `ranges` must be in increasing order of `below`",
+        ),
+        (
+            "  d: { date_parts: { input: a, column: Amount, parts: [year], fiscal_start_month: 13 } }\n  o: { output: { input: d, path: o.csv } }\n",
+            "node `d`: `fiscal_start_month` is 13; give a month from 1 (January) to 12",
+        ),
+        (
+            "  d: { date_parts: { input: a, column: Name, parts: [year] } }\n  o: { output: { input: d, path: o.csv } }\n",
+            "node `d`: `Name` is Utf8, not a date or timestamp; `cast` it to date first",
+        ),
+        (
+            "  o: { output: { input: a, path: out.txt } }\n",
+            "node `o`: cannot tell the format of `out.txt` from its extension",
+        ),
+        (
+            "  b: { load: { csv: accounts.csv, parquet: x.parquet } }\n  o: { output: { input: b, path: o.csv } }\n",
+            "node `b`: a load reads one source",
+        ),
+        (
+            "  s: { sort: { input: a, by: [a] } }\n",
+            "the recipe has no `output` node",
+        ),
+        (
+            "  o: { output: { input: a, path: o.csv } }\n  p: { output: { input: o, path: p.csv } }\n",
+            "node `p`: `o` is an output node, which has no result to read; read its input `a` instead",
+        ),
+        (
+            "  g: { aggregate: { input: a, group_by: [Name], measures: { x: \"Amount\" } } }\n  o: { output: { input: g, path: o.csv } }\n",
+            "node `g`: measure `x` = `Amount` does not aggregate; use sum, avg",
+        ),
+        (
+            "  g: { aggregate: { input: a, measures: { x: \"sum(Amount) / 2\" }, pivot: { column: Name, values: [Acme] } } }\n  o: { output: { input: g, path: o.csv } }\n",
+            "a pivoted measure must be one aggregate call",
+        ),
+    ];
+    for (nodes, expected) in cases {
+        let text = only_problem(&format!("{head}{nodes}")).await;
+        assert!(text.contains(expected), "{nodes}\n=> {text}");
+    }
+}

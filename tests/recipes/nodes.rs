@@ -109,7 +109,8 @@ async fn formula_filter_rename_drop_sort_limit_and_files_round_trip() {
 name: top_accounts
 connections: { org: org.yaml }
 nodes:
-  accounts: { load: { connection: org, object: Account, columns: [Name, AnnualRevenue, NumberOfEmployees] } }
+  all_accounts: { load: { connection: org, object: Account } }
+  accounts: { select: { input: all_accounts, columns: [Name, AnnualRevenue, NumberOfEmployees] } }
   rich: { filter: { input: accounts, where: "annualrevenue > 1000000 AND NumberOfEmployees > 0" } }
   ratio: { formula: { input: rich, columns: { per_employee: "AnnualRevenue / NumberOfEmployees", double_ratio: "per_employee * 2" } } }
   named: { rename: { input: ratio, columns: { Name: account_name } } }
@@ -119,7 +120,16 @@ nodes:
   out: { output: { input: top, path: top.csv } }
 "#,
     );
+    org.clear_requests();
     run(&first).await;
+    // The select and filter nodes above the load reached its SOQL.
+    let soql = bulk_soql(&org);
+    assert_eq!(soql.len(), 1, "{soql:?}");
+    assert!(
+        soql[0].starts_with("SELECT Name, AnnualRevenue, NumberOfEmployees FROM Account WHERE"),
+        "{soql:?}"
+    );
+    assert!(soql[0].contains("AnnualRevenue > 1000000"), "{soql:?}");
     let mut expected: Vec<(String, f64, f64)> = live(&org, "Account")
         .iter()
         .filter_map(|a| {

@@ -2,6 +2,7 @@
 
 use datafusion::dataframe::DataFrame;
 use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::utils::find_aggregate_exprs;
 use datafusion::logical_expr::{Expr, ExprFunctionExt, JoinType, LogicalPlanBuilder, lit};
 
 use super::exprs::{self, Issue, column, names, planning, resolve};
@@ -149,6 +150,15 @@ pub(super) fn aggregate(spec: &Aggregate, frame: DataFrame) -> Result<DataFrame,
     let mut measures = Vec::new();
     for (name, text) in spec.measures.iter() {
         let expr = exprs::sql(&frame, text)?;
+        if find_aggregate_exprs([&expr]).is_empty() {
+            return Err(Issue::at(
+                text,
+                format!(
+                    "measure `{name}` = `{}` does not aggregate; use sum, avg, count, count(DISTINCT ..), min, max, median, stddev or var (or put the column in `group_by`)",
+                    text.value
+                ),
+            ));
+        }
         match &pivot {
             None => measures.push(expr.alias(name)),
             Some((pivot_column, values)) => {
