@@ -25,12 +25,10 @@
 #![warn(missing_docs)]
 
 pub mod api;
-mod auth;
 pub mod check;
 pub mod config;
 pub mod error;
 pub mod extract;
-mod filter;
 pub mod provider;
 pub mod schema;
 mod session;

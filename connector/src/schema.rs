@@ -21,10 +21,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use serde::Deserialize;
-
+use crate::api::describe::Describe;
+pub use crate::api::describe::ObjectInfo;
 use crate::error::{Error, Result};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 /// The timezone of every datetime column.
 pub const UTC: &str = "+00:00";
@@ -187,10 +187,12 @@ impl ObjectSchema {
 
     /// Parses a describe response body (`GET /sobjects/{Obj}/describe`).
     pub fn from_describe_json(body: &[u8]) -> Result<ObjectSchema> {
-        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-        let d: Describe = serde_json::from_slice(body)
-            .map_err(|e| Error::protocol("describe", format!("not a describe result: {e}")))?;
-        Ok(from_describe(d))
+        crate::api::describe::parse(body).map(ObjectSchema::from_describe)
+    }
+
+    /// Maps a describe result (the API layer's wire type) to columns.
+    pub(crate) fn from_describe(d: Describe) -> ObjectSchema {
+        map_describe(d)
     }
 }
 
@@ -234,53 +236,7 @@ const KNOWN_TEXT_TYPES: &[&str] = &[
     "json",
 ];
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Describe {
-    name: String,
-    #[serde(default)]
-    label: String,
-    #[serde(default)]
-    custom: bool,
-    #[serde(default = "yes")]
-    queryable: bool,
-    #[serde(default)]
-    replicateable: bool,
-    #[serde(default)]
-    fields: Vec<DescribeField>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DescribeField {
-    name: String,
-    #[serde(default)]
-    label: String,
-    #[serde(rename = "type")]
-    sf_type: String,
-    #[serde(default)]
-    length: Option<u32>,
-    #[serde(default)]
-    precision: Option<u32>,
-    #[serde(default)]
-    scale: Option<i32>,
-    #[serde(default = "yes")]
-    nillable: bool,
-    #[serde(default)]
-    filterable: bool,
-    #[serde(default)]
-    compound_field_name: Option<String>,
-    #[serde(default)]
-    reference_to: Option<Vec<String>>,
-    #[serde(default)]
-    relationship_name: Option<String>,
-}
-
-fn from_describe(d: Describe) -> ObjectSchema {
+fn map_describe(d: Describe) -> ObjectSchema {
     let mut fields = Vec::with_capacity(d.fields.len());
     let mut arrow_fields = Vec::with_capacity(d.fields.len());
     let mut skipped = Vec::new();
@@ -346,26 +302,6 @@ fn from_describe(d: Describe) -> ObjectSchema {
         fields,
         skipped,
     }
-}
-
-/// One entry of describeGlobal: an object the user may see.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ObjectInfo {
-    /// API name.
-    pub name: String,
-    /// Label.
-    #[serde(default)]
-    pub label: String,
-    /// Custom object?
-    #[serde(default)]
-    pub custom: bool,
-    /// Can be queried (SOQL/Bulk).
-    #[serde(default)]
-    pub queryable: bool,
-    /// Supports replication (queryAll, getUpdated/getDeleted).
-    #[serde(default)]
-    pub replicateable: bool,
 }
 
 #[cfg(test)]

@@ -6,5 +6,6 @@ mod discovery;
 mod extract;
 mod faults;
 mod filters;
+mod layers;
 mod limits;
 mod windows;

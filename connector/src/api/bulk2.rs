@@ -175,7 +175,7 @@ struct ResultChunkDoc {
 /// Two shapes are in circulation (documented `resultPages[].resultUrl`, and the observed
 /// `resultChunks[].resultLink` with links relative to `/services/data/vXX.X`); both are read.
 pub(crate) async fn list_pages(client: &ApiClient, id: &str) -> Result<Option<Vec<String>>> {
-    if client.version() < crate::config::ApiVersion::MIN_RESULT_PAGES {
+    if client.version() < super::ApiVersion::MIN_RESULT_PAGES {
         return Ok(None);
     }
     let base = client.data_path("");

@@ -1,11 +1,20 @@
-//! The one HTTP client of a session: every request to the org goes through
-//! [`ApiClient::send`], which adds the token, retries by [`RetryConfig`], renews an expired
-//! session, bounds concurrency and tracks `Sforce-Limit-Info`.
+//! The API layer: everything that goes over HTTP to the org, and nothing above it.
+//!
+//! It takes plain settings ([`ApiSettings`]: the API version, the credentials, the HTTP
+//! behaviour), never a connection file. Every request goes through [`ApiClient::send`],
+//! which adds the token from the credential provider (`auth`), retries by
+//! [`RetryConfig`], renews an expired session, bounds concurrency and tracks
+//! `Sforce-Limit-Info`. The wire types of each API (`rest`, `bulk2`, `soap`, `describe`)
+//! live next to their calls; the layers above map them (describe to Arrow in `schema`,
+//! pages to record batches in `extract`).
 
+mod auth;
 pub(crate) mod bulk2;
+pub(crate) mod describe;
 pub(crate) mod errors;
 pub(crate) mod rest;
 mod retry;
+mod settings;
 pub(crate) mod soap;
 
 use std::sync::Arc;
@@ -20,10 +29,22 @@ use tokio::sync::{OwnedSemaphorePermit, RwLock, Semaphore};
 use url::Url;
 
 pub use retry::RetryConfig;
+pub use settings::{ApiVersion, Credentials, HttpSettings};
 
-use crate::auth::{Authenticator, Token};
-use crate::config::{ApiVersion, Connection};
 use crate::error::{Error, Result};
+use auth::Authenticator;
+pub(crate) use auth::Token;
+
+/// What the API client needs to connect: where, as whom, with which API version, and how
+/// to behave on the wire.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiSettings {
+    /// The org's My Domain URL (the token endpoint's host).
+    pub domain_url: Url,
+    pub credentials: Credentials,
+    pub version: ApiVersion,
+    pub http: HttpSettings,
+}
 
 /// API calls used in the org's rolling 24 hours, from the last `Sforce-Limit-Info` seen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -101,6 +122,7 @@ pub(crate) struct ApiClient {
     refresh: tokio::sync::Mutex<()>,
     auth: Authenticator,
     retry: RetryConfig,
+    concurrency: usize,
     permits: Arc<Semaphore>,
     used: AtomicU64,
     limit: AtomicU64,
@@ -118,13 +140,13 @@ impl std::fmt::Debug for ApiClient {
 }
 
 /// The reqwest client every session uses: rustls, gzip, timeouts, a product user agent.
-pub(crate) fn http_client(conn: &Connection) -> Result<reqwest::Client> {
+fn http_client(http: &HttpSettings) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(concat!("sfdf/", env!("CARGO_PKG_VERSION")))
-        .gzip(conn.http.gzip)
-        .connect_timeout(conn.http.connect_timeout)
-        .read_timeout(conn.http.read_timeout)
-        .pool_max_idle_per_host(conn.http.max_concurrency.max(1) * 2)
+        .gzip(http.gzip)
+        .connect_timeout(http.connect_timeout)
+        .read_timeout(http.read_timeout)
+        .pool_max_idle_per_host(http.max_concurrency.max(1) * 2)
         .build()
         .map_err(|e| Error::Http {
             context: "building the HTTP client".into(),
@@ -134,21 +156,22 @@ pub(crate) fn http_client(conn: &Connection) -> Result<reqwest::Client> {
 
 impl ApiClient {
     /// Authenticates and returns a ready client.
-    pub async fn connect(conn: &Connection) -> Result<ApiClient> {
-        let http = http_client(conn)?;
-        let auth = Authenticator::new(http.clone(), conn);
+    pub async fn connect(settings: &ApiSettings) -> Result<ApiClient> {
+        let http = http_client(&settings.http)?;
+        let auth = Authenticator::new(http.clone(), settings);
         let token = auth.token().await?;
         Ok(ApiClient {
             http,
-            version: conn.api_version,
+            version: settings.version,
             token: RwLock::new(TokenState {
                 token: Arc::new(token),
                 generation: 0,
             }),
             refresh: tokio::sync::Mutex::new(()),
             auth,
-            retry: conn.http.retry.clone(),
-            permits: Arc::new(Semaphore::new(conn.http.max_concurrency.max(1))),
+            retry: settings.http.retry.clone(),
+            concurrency: settings.http.max_concurrency.max(1),
+            permits: Arc::new(Semaphore::new(settings.http.max_concurrency.max(1))),
             used: AtomicU64::new(0),
             limit: AtomicU64::new(0),
             calls: AtomicU64::new(0),
@@ -162,6 +185,11 @@ impl ApiClient {
 
     pub fn retry(&self) -> &RetryConfig {
         &self.retry
+    }
+
+    /// Most requests in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     pub async fn token(&self) -> Arc<Token> {

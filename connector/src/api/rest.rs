@@ -1,4 +1,4 @@
-//! REST API calls: versions, describeGlobal, describe, identity, query pages; and the
+//! REST API calls: versions, identity, query pages; and the
 //! query size limits every API type checks before sending.
 
 use reqwest::Method;
@@ -6,7 +6,6 @@ use serde::Deserialize;
 
 use super::{ApiClient, Body, Call};
 use crate::error::{Error, Result};
-use crate::schema::{ObjectInfo, ObjectSchema};
 
 /// Salesforce's maximum SOQL statement length, in characters, with every API type.
 pub(crate) const MAX_SOQL_CHARS: usize = 100_000;
@@ -19,11 +18,6 @@ const HEADER_ROOM: usize = 1_024;
 /// The Composite resource, which carries a long query in its body, exists from 42.0 on.
 const COMPOSITE_SINCE: u16 = 42;
 
-#[derive(Deserialize)]
-struct DescribeGlobal {
-    sobjects: Vec<ObjectInfo>,
-}
-
 /// One entry of `GET /services/data/`.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct VersionEntry {
@@ -34,27 +28,6 @@ pub(crate) async fn versions(client: &ApiClient) -> Result<Vec<VersionEntry>> {
     client
         .get_json("/services/data/", "list API versions")
         .await
-}
-
-pub(crate) async fn describe_global(client: &ApiClient) -> Result<Vec<ObjectInfo>> {
-    let path = client.data_path("sobjects");
-    let g: DescribeGlobal = client.get_json(&path, "describeGlobal").await?;
-    Ok(g.sobjects)
-}
-
-pub(crate) async fn describe(client: &ApiClient, object: &str) -> Result<ObjectSchema> {
-    let path = client.data_path(&format!("sobjects/{object}/describe"));
-    let context = format!("describe {object}");
-    match client.send_bytes(&Call::get(&path, &context)).await {
-        Ok((_, body)) => ObjectSchema::from_describe_json(&body),
-        Err(e) if e.status() == Some(404) || e.error_code() == Some("NOT_FOUND") => {
-            Err(Error::Object {
-                object: object.to_string(),
-                reason: "does not exist or is not visible to the connecting user".into(),
-            })
-        }
-        Err(e) => Err(e),
-    }
 }
 
 /// The identity of the connecting user (`GET` the token's identity URL).

@@ -3,11 +3,14 @@
 //! Responses are read into a small tree (local names, namespaces dropped): a query page
 //! holds at most 2,000 records, so a tree is cheap and keeps the record walk simple.
 
+use std::sync::Arc;
+
 use quick_xml::Reader;
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::Event;
 
-use crate::error::Error;
+use super::{ApiClient, Body, Call};
+use crate::error::{Error, Result};
 
 /// One XML element: local name, `xsi:nil`, text, children.
 #[derive(Debug, Default, Clone)]
@@ -289,6 +292,39 @@ pub(crate) fn record_value<'a>(record: &'a Node, path: &str) -> Option<&'a str> 
     } else {
         None
     }
+}
+
+/// One SOAP `query`/`queryAll` page, or the next through `queryMore`.
+pub(crate) async fn query(
+    client: &ApiClient,
+    soql: &str,
+    all: bool,
+    locator: Option<&str>,
+) -> Result<QueryPage> {
+    if locator.is_none() {
+        super::rest::check_soql_length(soql)?;
+    }
+    let soql_owned = soql.to_string();
+    let loc = locator.map(str::to_string);
+    let call = Call {
+        method: reqwest::Method::POST,
+        target: format!("/services/Soap/u/{}", client.version()),
+        body: Body::Soap(Arc::new(move |sid| {
+            query_envelope(sid, &soql_owned, all, loc.as_deref(), 2000)
+        })),
+        accept: "text/xml",
+        context: if locator.is_some() {
+            "SOAP queryMore".into()
+        } else {
+            "SOAP query".into()
+        },
+    };
+    let (_, body) = client.send_bytes(&call).await?;
+    let page = parse_query(&body)?;
+    if let Some((used, limit)) = page.usage {
+        client.note_usage(used, limit);
+    }
+    Ok(page)
 }
 
 #[cfg(test)]

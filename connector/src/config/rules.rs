@@ -342,7 +342,7 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
             if let Some(filter) = &o.filter {
                 if filter.trim().is_empty() {
                     o.filter = None;
-                } else if let Err(message) = crate::extract::check_filter_syntax(filter) {
+                } else if let Err(message) = soql::parse_where(filter) {
                     issues.push(issue(
                         &format!("objects.{}.filter", o.name),
                         format!("is not a valid SOQL WHERE expression: {message}"),

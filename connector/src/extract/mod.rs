@@ -60,9 +60,9 @@ use datafusion::arrow::record_batch::RecordBatch;
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
-use crate::config::ApiType;
+use crate::api::ApiClient;
+use crate::config::{ApiType, Limits};
 use crate::error::{Error, Result};
-use crate::session::Session;
 
 pub use csv::{BulkCsvDecoder, CsvFormat};
 pub(crate) use partitions::Share;
@@ -257,12 +257,24 @@ pub struct ExtractPlan {
     pub(crate) inner: Arc<PlanInner>,
 }
 
+/// What a plan reads through: the API client, the extraction API and the limits (the
+/// session hands these over; extraction never sees the session).
+#[derive(Debug, Clone)]
+pub(crate) struct PlanSource {
+    pub client: Arc<ApiClient>,
+    pub api_type: ApiType,
+    pub limits: Limits,
+}
+
 /// An outcome every partition of a plan sees.
 pub(crate) type SharedResult<T> = std::result::Result<Arc<T>, Arc<Error>>;
 
 #[derive(Debug)]
 pub(crate) struct PlanInner {
-    pub session: Session,
+    /// The API client every partition reads through.
+    pub client: Arc<ApiClient>,
+    /// The connection's per-object limits, checked as rows arrive.
+    pub limits: Limits,
     pub query: SoqlQuery,
     pub soql: String,
     pub api_type: ApiType,
@@ -285,7 +297,7 @@ pub(crate) struct PlanInner {
 /// keeps only a weak handle on the work, and dropping every stream must drop the work).
 #[derive(Debug, Clone)]
 pub(crate) struct JobSpec {
-    pub session: Session,
+    pub client: Arc<ApiClient>,
     pub soql: String,
     pub include_deleted: bool,
     pub attempts: u32,
@@ -295,7 +307,7 @@ pub(crate) struct JobSpec {
 impl PlanInner {
     pub(crate) fn job_spec(&self, soql: String) -> JobSpec {
         JobSpec {
-            session: self.session.clone(),
+            client: Arc::clone(&self.client),
             soql,
             include_deleted: self.query.include_deleted,
             attempts: self.options.job_attempts,
@@ -308,7 +320,7 @@ impl PlanInner {
         use std::sync::atomic::Ordering::Relaxed;
         let rows = self.rows_read.fetch_add(rows, Relaxed) + rows;
         let bytes = self.bytes_read.fetch_add(bytes, Relaxed) + bytes;
-        let limits = self.session.connection().limits();
+        let limits = self.limits;
         if rows > limits.max_rows {
             return Err(Error::LimitExceeded {
                 object: self.query.object.clone(),
@@ -328,13 +340,17 @@ impl PlanInner {
 impl ExtractPlan {
     /// A plan of `query` (already checked against describe) with `windows` planned windows.
     pub(crate) fn new(
-        session: Session,
+        source: PlanSource,
         query: SoqlQuery,
         schema: SchemaRef,
         windows: usize,
         options: &PlanOptions,
     ) -> ExtractPlan {
-        let api_type = session.api_type();
+        let PlanSource {
+            client,
+            limits,
+            api_type,
+        } = source;
         let partitions = match api_type {
             ApiType::BulkV2 => options.partitions.max(1),
             ApiType::Soap | ApiType::Rest => windows.max(1),
@@ -342,7 +358,8 @@ impl ExtractPlan {
         ExtractPlan {
             inner: Arc::new(PlanInner {
                 soql: query.to_soql(),
-                session,
+                client,
+                limits,
                 query,
                 api_type,
                 schema,
@@ -475,13 +492,7 @@ impl ExtractPlan {
     pub fn stream(&self) -> BatchStream {
         use futures::StreamExt;
         let plan = self.clone();
-        let ahead = self
-            .inner
-            .session
-            .connection()
-            .http()
-            .max_concurrency
-            .max(1);
+        let ahead = self.inner.client.concurrency();
         let opens = (0..self.partition_count()).map(move |i| {
             let plan = plan.clone();
             async move { plan.open(i) }
@@ -495,11 +506,4 @@ impl ExtractPlan {
                 }),
         )
     }
-}
-
-/// Checks a data sync filter's syntax (field names are checked later, against describe).
-pub(crate) fn check_filter_syntax(filter: &str) -> std::result::Result<(), String> {
-    soql::parse_where(filter)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
 }

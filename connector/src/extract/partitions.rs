@@ -45,13 +45,13 @@ impl ExtractPlan {
     /// is dropped (a running job aborted) when none does. So a plan creates one job at most.
     pub(crate) fn share(&self) -> Share {
         if self.inner.windows > 0 {
-            let session = self.inner.session.clone();
+            let client = Arc::clone(&self.inner.client);
             let query = self.inner.query.clone();
             let (api, windows) = (self.inner.api_type, self.inner.windows);
             let min_rows = self.inner.options.window_min_rows;
             let start = move || -> futures::future::BoxFuture<'static, _> {
                 Box::pin(async move {
-                    windows::fetch_span(&session, &query, api, windows, min_rows)
+                    windows::fetch_span(&client, &query, api, windows, min_rows)
                         .await
                         .map(Arc::new)
                         .map_err(Arc::new)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::api::{bulk2, rest, soap};
+use crate::api::{ApiClient, bulk2, rest, soap};
 use crate::config::ApiType;
 use crate::error::{Error, Result};
 use crate::extract::windows::Gate;
@@ -16,7 +16,7 @@ use crate::extract::{
 /// Runs a Bulk job to completion and lists its result pages. A `Failed` job is created
 /// again (nothing was emitted yet, so no row can be duplicated).
 pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
-    let client = plan.session.client();
+    let client = &plan.client;
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -55,11 +55,7 @@ pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
 /// Creates a Bulk job on a task of its own: a reader dropped while the create call is in
 /// flight would otherwise leave a job at the org that nobody aborts or deletes (its id was
 /// never seen). If the reader is gone when the org answers, the task aborts and deletes it.
-async fn create_job(
-    client: &Arc<crate::api::ApiClient>,
-    soql: &str,
-    all: bool,
-) -> Result<bulk2::JobInfo> {
+async fn create_job(client: &Arc<ApiClient>, soql: &str, all: bool) -> Result<bulk2::JobInfo> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let client = Arc::clone(client);
     let soql = soql.to_string();
@@ -189,7 +185,7 @@ async fn read_pages(
 
 /// Reads every result page of a job, following `Sforce-Locator` from the first.
 async fn walk_pages(plan: &ExtractPlan, job_id: &str, tx: &Sender) -> Result<Result<(), Stopped>> {
-    let client = plan.inner.session.client();
+    let client = &plan.inner.client;
     let rows = plan.inner.options.page_rows;
     let mut url = bulk2::first_page_url(client, job_id, rows);
     loop {
@@ -209,7 +205,7 @@ async fn read_bulk_page(
     url: &str,
     tx: &Sender,
 ) -> Result<Result<Option<String>, Stopped>> {
-    let client = plan.inner.session.client();
+    let client = &plan.inner.client;
     let retry = client.retry().clone();
     let context = format!("Bulk CSV page of {}", plan.inner.query.object);
     let mut emitted = 0u64;
@@ -328,7 +324,7 @@ async fn read_rest(
     tx: &Sender,
     gate: &mut Gate,
 ) -> Result<Result<(), Stopped>> {
-    let client = plan.inner.session.client();
+    let client = &plan.inner.client;
     let columns = &plan.inner.query.columns;
     let datetimes = datetime_columns(plan);
     let mut next: Option<String> = None;
@@ -368,11 +364,11 @@ async fn read_soap(
     tx: &Sender,
     gate: &mut Gate,
 ) -> Result<Result<(), Stopped>> {
-    let client = plan.inner.session.client();
+    let client = &plan.inner.client;
     let columns = &plan.inner.query.columns;
     let mut locator: Option<String> = None;
     loop {
-        let page = soap_query(client, soql, all, locator.as_deref()).await?;
+        let page = soap::query(client, soql, all, locator.as_deref()).await?;
         gate.after_query();
         let mut csv = crate::extract::text::CsvPage::new(columns);
         for record in &page.records {
@@ -390,37 +386,4 @@ async fn read_soap(
             _ => return Ok(Ok(())),
         }
     }
-}
-
-/// One SOAP `query`/`queryAll` page, or the next through `queryMore`.
-pub(crate) async fn soap_query(
-    client: &crate::api::ApiClient,
-    soql: &str,
-    all: bool,
-    locator: Option<&str>,
-) -> Result<soap::QueryPage> {
-    if locator.is_none() {
-        crate::api::rest::check_soql_length(soql)?;
-    }
-    let soql_owned = soql.to_string();
-    let loc = locator.map(str::to_string);
-    let call = crate::api::Call {
-        method: reqwest::Method::POST,
-        target: format!("/services/Soap/u/{}", client.version()),
-        body: crate::api::Body::Soap(Arc::new(move |sid| {
-            soap::query_envelope(sid, &soql_owned, all, loc.as_deref(), 2000)
-        })),
-        accept: "text/xml",
-        context: if locator.is_some() {
-            "SOAP queryMore".into()
-        } else {
-            "SOAP query".into()
-        },
-    };
-    let (_, body) = client.send_bytes(&call).await?;
-    let page = soap::parse_query(&body)?;
-    if let Some((used, limit)) = page.usage {
-        client.note_usage(used, limit);
-    }
-    Ok(page)
 }

@@ -28,12 +28,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::api::{rest, soap};
+use crate::api::{ApiClient, rest, soap};
 use crate::config::ApiType;
 use crate::error::{Error, Result};
 use crate::extract::{PlanOptions, SoqlQuery};
 use crate::schema::ObjectSchema;
-use crate::session::Session;
 
 /// The field windows split on.
 pub(crate) const WINDOW_FIELD: &str = "SystemModstamp";
@@ -275,7 +274,7 @@ pub(crate) fn windows_for_rows(wanted: usize, rows: Option<u64>, min_rows: u64) 
 /// as Bulk refuses aggregates) and cuts it into at most `windows` windows, fewer when the
 /// rows would not fill them ([`windows_for_rows`]).
 pub(crate) async fn fetch_span(
-    session: &Session,
+    client: &ApiClient,
     query: &SoqlQuery,
     api: ApiType,
     windows: usize,
@@ -283,12 +282,11 @@ pub(crate) async fn fetch_span(
 ) -> Result<Span> {
     let soql = span_soql(query);
     let context = format!("{WINDOW_FIELD} span of {}", query.object);
-    let client = session.client();
     // MIN, MAX and COUNT as text: SOAP gives text, REST JSON strings and a number.
     const CELLS: [&str; 3] = ["expr0", "expr1", "expr2"];
     let [min, max, rows] = match api {
         ApiType::Soap => {
-            let page = super::read::soap_query(client, &soql, query.include_deleted, None).await?;
+            let page = soap::query(client, &soql, query.include_deleted, None).await?;
             let record = page.records.first();
             CELLS.map(|name| {
                 record

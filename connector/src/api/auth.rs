@@ -1,5 +1,6 @@
-//! Authentication: OAuth 2.0 client credentials (the `oauth2` crate, driven by our own
-//! reqwest client) and the legacy SOAP `login()`.
+//! The API client's credential provider: OAuth 2.0 client credentials (the `oauth2` crate,
+//! driven by our own reqwest client) and the legacy SOAP `login()`. Both requests are
+//! built here; the client asks for a token at connect and again when a session expires.
 
 use std::time::Duration;
 
@@ -12,8 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::api::{RetryConfig, soap};
-use crate::config::{ApiVersion, Connection, Credentials};
+use super::{ApiSettings, ApiVersion, Credentials, RetryConfig, soap};
 use crate::error::{Error, Result};
 
 /// A session token and where to use it.
@@ -74,13 +74,13 @@ enum TokenHttpError {
 }
 
 impl Authenticator {
-    pub fn new(http: reqwest::Client, conn: &Connection) -> Self {
+    pub fn new(http: reqwest::Client, settings: &ApiSettings) -> Self {
         Authenticator {
             http,
-            credentials: conn.credentials.clone(),
-            domain_url: conn.domain_url.clone(),
-            version: conn.api_version,
-            retry: conn.http.retry.clone(),
+            credentials: settings.credentials.clone(),
+            domain_url: settings.domain_url.clone(),
+            version: settings.version,
+            retry: settings.http.retry.clone(),
         }
     }
 
@@ -261,7 +261,7 @@ impl Authenticator {
             source: e,
         })?;
         if status != 200 {
-            return Err(crate::api::errors::parse_error("SOAP login", status, &body));
+            return Err(super::errors::parse_error("SOAP login", status, &body));
         }
         let r = soap::parse_login(&body)?;
         let server = Url::parse(&r.server_url)

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 use url::Url;
 
-use crate::api::{ApiClient, ApiUsage, rest};
+mod filter;
+
+use crate::api::{ApiClient, ApiSettings, ApiUsage, describe, rest};
 use crate::config::{ApiType, ApiVersion, Connection};
 use crate::error::{Error, Result};
-use crate::extract::{BatchStream, ExtractPlan, PlanOptions, SoqlQuery};
+use crate::extract::{BatchStream, ExtractPlan, PlanOptions, PlanSource, SoqlQuery};
 use crate::schema::{ObjectInfo, ObjectSchema};
 
 /// Who the session runs as.
@@ -64,7 +66,13 @@ impl Session {
 
     /// Authenticates only (no discovery call).
     pub async fn authenticate(connection: &Connection) -> Result<Session> {
-        let client = ApiClient::connect(connection).await?;
+        let client = ApiClient::connect(&ApiSettings {
+            domain_url: connection.domain_url().clone(),
+            credentials: connection.credentials().clone(),
+            version: connection.api_version(),
+            http: connection.http().clone(),
+        })
+        .await?;
         let token = client.token().await;
         let identity = Identity {
             org_id: token.org_id.clone(),
@@ -158,7 +166,7 @@ impl Session {
 
     /// Every object the user may query (describeGlobal, `queryable` only), by name.
     pub async fn objects(&self) -> Result<Vec<ObjectInfo>> {
-        let mut all = rest::describe_global(&self.inner.client).await?;
+        let mut all = describe::describe_global(&self.inner.client).await?;
         all.retain(|o| o.queryable);
         all.sort_by(|a, b| a.name.cmp(&b.name));
         if let Ok(mut cache) = self.inner.objects.write() {
@@ -189,7 +197,8 @@ impl Session {
         if let Some(s) = self.inner.describes.lock().await.get(&key) {
             return Ok(Arc::clone(s));
         }
-        let schema = Arc::new(rest::describe(&self.inner.client, object).await?);
+        let describe = describe::describe(&self.inner.client, object).await?;
+        let schema = Arc::new(ObjectSchema::from_describe(describe));
         self.inner
             .describes
             .lock()
@@ -246,7 +255,12 @@ impl Session {
         }
         let windows =
             crate::extract::windows::planned_windows(&object, &query, self.api_type(), options);
-        let plan = ExtractPlan::new(self.clone(), query, schema, windows, options);
+        let source = PlanSource {
+            client: Arc::clone(&self.inner.client),
+            api_type: self.api_type(),
+            limits: self.inner.connection.limits(),
+        };
+        let plan = ExtractPlan::new(source, query, schema, windows, options);
         plan.check_length()?;
         Ok(plan)
     }
@@ -254,9 +268,5 @@ impl Session {
     /// Plans and streams a whole query (every partition, in order).
     pub async fn extract(&self, query: &SoqlQuery) -> Result<BatchStream> {
         Ok(self.plan(query).await?.stream())
-    }
-
-    pub(crate) fn client(&self) -> &Arc<ApiClient> {
-        &self.inner.client
     }
 }

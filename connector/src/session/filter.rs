@@ -10,9 +10,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use super::Session;
 use crate::error::{Error, Result};
 use crate::schema::ObjectSchema;
-use crate::session::Session;
 
 /// A path followed to its last field.
 #[derive(Clone)]
@@ -272,7 +272,7 @@ fn path_of(condition: &soql::Expr) -> Option<&soql::FieldPath> {
 }
 
 /// The lookup whose relationship name is `name`.
-fn relationship<'a>(object: &'a ObjectSchema, name: &str) -> Option<&'a crate::FieldInfo> {
+fn relationship<'a>(object: &'a ObjectSchema, name: &str) -> Option<&'a crate::schema::FieldInfo> {
     object.fields.iter().find(|f| {
         f.relationship_name
             .as_deref()
