@@ -23,6 +23,43 @@ impl fmt::Display for ConfigIssue {
     }
 }
 
+/// A request that got no HTTP answer (DNS, connect, TLS, timeout, a body cut midway).
+///
+/// Opaque: the HTTP library is the connector's own business. The message, and the chain
+/// of causes through [`std::error::Error::source`], are the library's.
+#[derive(Debug)]
+pub struct TransportError(reqwest::Error);
+
+impl TransportError {
+    /// Network trouble another try may mend.
+    fn is_retryable(&self) -> bool {
+        let e = &self.0;
+        e.is_timeout() || e.is_connect() || e.is_body() || e.is_request()
+    }
+
+    /// Whether the request timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.0.is_timeout()
+    }
+
+    /// Whether no connection could be made (DNS, refused, unreachable).
+    pub fn is_connect(&self) -> bool {
+        self.0.is_connect()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 /// Everything that can go wrong between a connection file and a record batch.
 ///
 /// Variants carry the object, field, HTTP status and Salesforce `errorCode` where known.
@@ -91,7 +128,7 @@ pub enum Error {
         context: String,
         /// The transport error.
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
 
     /// The org answered with something this client does not understand.
@@ -175,12 +212,7 @@ impl Error {
     /// query errors are not retryable.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Http { source, .. } => {
-                source.is_timeout()
-                    || source.is_connect()
-                    || source.is_body()
-                    || source.is_request()
-            }
+            Error::Http { source, .. } => source.is_retryable(),
             Error::Api {
                 status, error_code, ..
             } => is_retryable_status(*status, error_code),
@@ -213,8 +245,15 @@ impl Error {
             Error::Shared(inner) => inner.status(),
             Error::Api { status, .. } | Error::SoapFault { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
-            Error::Http { source, .. } => source.status().map(|s| s.as_u16()),
+            Error::Http { source, .. } => source.0.status().map(|s| s.as_u16()),
             _ => None,
+        }
+    }
+
+    pub(crate) fn http(context: impl Into<String>, source: reqwest::Error) -> Self {
+        Error::Http {
+            context: context.into(),
+            source: TransportError(source),
         }
     }
 

@@ -33,13 +33,13 @@ pub mod provider;
 pub mod schema;
 mod session;
 
-pub use api::{ApiUsage, RetryConfig};
+pub use api::{ApiUsage, BulkPolling, RetryConfig};
 pub use check::{CheckStep, ConnectionReport, StepStatus, test_connection};
 pub use config::{
     ApiType, ApiVersion, AuthType, Connection, ConnectionBuilder, Credentials, HttpSettings,
     Limits, ObjectSelection,
 };
-pub use error::{ConfigIssue, Error, Result};
+pub use error::{ConfigIssue, Error, Result, TransportError};
 pub use extract::{BatchStream, ExtractPlan, PageSource, PlanOptions, SoqlQuery};
 pub use schema::{CompoundPolicy, CompoundRole, FieldInfo, ObjectInfo, ObjectSchema, SkippedField};
 pub use session::{Identity, Session};

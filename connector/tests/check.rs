@@ -16,6 +16,7 @@ fn oauth(domain: &str, id: &str, secret: &str) -> Connection {
                 max_retries: 1,
                 ..sfdf_connector::RetryConfig::fast()
             },
+            polling: sfdf_connector::BulkPolling::fast(),
             ..Default::default()
         })
         .build()

@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
 use sfdf_connector::{
-    ApiType, Connection, ExtractPlan, HttpSettings, ObjectSelection, RetryConfig,
+    ApiType, BulkPolling, Connection, ExtractPlan, HttpSettings, ObjectSelection, RetryConfig,
 };
 use sfdf_emulator::{EmulatedOrg, Value};
 
@@ -45,6 +45,7 @@ pub fn connection_to(
         .api_version(version)
         .http(HttpSettings {
             retry: RetryConfig::fast(),
+            polling: BulkPolling::fast(),
             ..HttpSettings::default()
         });
     if let Some((object, filter)) = filter {

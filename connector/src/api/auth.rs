@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{ApiSettings, ApiVersion, Credentials, RetryConfig, soap};
+use super::{ApiSettings, ApiVersion, Attempt, Credentials, RetryConfig, soap};
 use crate::error::{Error, Result};
 
 /// A session token and where to use it.
@@ -84,37 +84,33 @@ impl Authenticator {
         }
     }
 
-    /// A fresh token (retrying network errors and 5xx; OAuth and login errors are final).
+    /// A fresh token (retrying network errors and 5xx by the retry policy; OAuth and login
+    /// errors are final).
     pub async fn token(&self) -> Result<Token> {
-        let mut attempt = 0;
-        loop {
-            let result = match &self.credentials {
-                Credentials::ClientCredentials {
-                    client_id,
-                    client_secret,
-                } => self.client_credentials(client_id, client_secret).await,
-                Credentials::Password {
-                    username,
-                    password,
-                    security_token,
-                    service_url,
-                } => {
-                    self.soap_login(username, password, security_token.as_ref(), service_url)
-                        .await
+        self.retry
+            .run("token request", || async {
+                let result = match &self.credentials {
+                    Credentials::ClientCredentials {
+                        client_id,
+                        client_secret,
+                    } => self.client_credentials(client_id, client_secret).await,
+                    Credentials::Password {
+                        username,
+                        password,
+                        security_token,
+                        service_url,
+                    } => {
+                        self.soap_login(username, password, security_token.as_ref(), service_url)
+                            .await
+                    }
+                };
+                match result {
+                    Ok(token) => Attempt::Done(token),
+                    Err(e @ Error::SoapFault { .. }) => Attempt::Final(e),
+                    Err(e) => Attempt::Failed(e),
                 }
-            };
-            match result {
-                Err(e)
-                    if e.is_retryable()
-                        && attempt < self.retry.max_retries
-                        && !matches!(e, Error::SoapFault { .. }) =>
-                {
-                    tokio::time::sleep(self.retry.backoff(attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+            })
+            .await
     }
 
     async fn client_credentials(&self, client_id: &str, secret: &SecretString) -> Result<Token> {
@@ -178,10 +174,7 @@ impl Authenticator {
                 });
             }
             Err(RequestTokenError::Request(TokenHttpError::Transport(e))) => {
-                return Err(Error::Http {
-                    context: "OAuth token request".into(),
-                    source: e,
-                });
+                return Err(Error::http("OAuth token request", e));
             }
             Err(RequestTokenError::Request(TokenHttpError::Server { status, body })) => {
                 return Err(Error::Api {
@@ -251,15 +244,12 @@ impl Authenticator {
             .body(envelope.expose_secret().to_string())
             .send()
             .await
-            .map_err(|e| Error::Http {
-                context: "SOAP login".into(),
-                source: e,
-            })?;
+            .map_err(|e| Error::http("SOAP login", e))?;
         let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| Error::Http {
-            context: "SOAP login".into(),
-            source: e,
-        })?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| Error::http("SOAP login", e))?;
         if status != 200 {
             return Err(super::errors::parse_error("SOAP login", status, &body));
         }

@@ -52,26 +52,26 @@ pub(crate) async fn get(client: &ApiClient, id: &str) -> Result<JobInfo> {
         .await
 }
 
-/// Polls until the job is terminal (backoff from the retry policy).
+/// Polls until the job is terminal (waits from [`super::BulkPolling`]).
 pub(crate) async fn wait(client: &ApiClient, id: &str) -> Result<JobInfo> {
-    let retry = client.retry().clone();
+    let polling = client.polling();
     let start = std::time::Instant::now();
-    let mut wait = retry.poll_initial;
+    let mut wait = polling.initial;
     loop {
         let info = get(client, id).await?;
         if matches!(info.state.as_str(), "JobComplete" | "Failed" | "Aborted") {
             return Ok(info);
         }
-        if start.elapsed() > retry.job_timeout {
+        if start.elapsed() > polling.job_timeout {
             return Err(Error::Job {
                 job_id: id.to_string(),
                 object: info.object.unwrap_or_default(),
                 state: info.state,
-                message: format!("still not finished after {:?}", retry.job_timeout),
+                message: format!("still not finished after {:?}", polling.job_timeout),
             });
         }
         tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(retry.poll_max);
+        wait = (wait * 2).min(polling.max);
     }
 }
 

@@ -18,7 +18,7 @@ mod settings;
 pub(crate) mod soap;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
@@ -28,7 +28,8 @@ use secrecy::ExposeSecret;
 use tokio::sync::{OwnedSemaphorePermit, RwLock, Semaphore};
 use url::Url;
 
-pub use retry::RetryConfig;
+pub(crate) use retry::Attempt;
+pub use retry::{BulkPolling, RetryConfig};
 pub use settings::{ApiVersion, Credentials, HttpSettings};
 
 use crate::error::{Error, Result};
@@ -122,6 +123,7 @@ pub(crate) struct ApiClient {
     refresh: tokio::sync::Mutex<()>,
     auth: Authenticator,
     retry: RetryConfig,
+    polling: BulkPolling,
     concurrency: usize,
     permits: Arc<Semaphore>,
     used: AtomicU64,
@@ -148,10 +150,7 @@ fn http_client(http: &HttpSettings) -> Result<reqwest::Client> {
         .read_timeout(http.read_timeout)
         .pool_max_idle_per_host(http.max_concurrency.max(1) * 2)
         .build()
-        .map_err(|e| Error::Http {
-            context: "building the HTTP client".into(),
-            source: e,
-        })
+        .map_err(|e| Error::http("building the HTTP client", e))
 }
 
 impl ApiClient {
@@ -170,6 +169,7 @@ impl ApiClient {
             refresh: tokio::sync::Mutex::new(()),
             auth,
             retry: settings.http.retry.clone(),
+            polling: settings.http.polling.clone(),
             concurrency: settings.http.max_concurrency.max(1),
             permits: Arc::new(Semaphore::new(settings.http.max_concurrency.max(1))),
             used: AtomicU64::new(0),
@@ -185,6 +185,11 @@ impl ApiClient {
 
     pub fn retry(&self) -> &RetryConfig {
         &self.retry
+    }
+
+    /// How Bulk jobs are polled.
+    pub fn polling(&self) -> &BulkPolling {
+        &self.polling
     }
 
     /// Most requests in flight at once.
@@ -249,104 +254,101 @@ impl ApiClient {
         Ok(())
     }
 
-    /// Sends a call and returns a 2xx reply (body unread); retries per policy.
+    /// Sends a call and returns a 2xx reply (body unread); retries per policy. An expired
+    /// session is renewed (twice at most) without counting as a retry.
     pub async fn send(&self, call: &Call) -> Result<Reply> {
-        let mut retries = 0u32;
-        let mut renewals = 0u32;
-        loop {
-            let (token, generation) = {
-                let s = self.token.read().await;
-                (Arc::clone(&s.token), s.generation)
-            };
-            let permit = Arc::clone(&self.permits)
-                .acquire_owned()
-                .await
-                .map_err(|_| Error::protocol(&call.context, "client closed"))?;
-            let url =
-                if call.target.starts_with("http://") || call.target.starts_with("https://") {
-                    Url::parse(&call.target)
-                } else {
-                    token.instance_url.join(&call.target)
-                }
-                .map_err(|e| {
-                    Error::protocol(&call.context, format!("bad URL {}: {e}", call.target))
-                })?;
-            let secret = token.access_token.expose_secret();
-            let mut req = self
-                .http
-                .request(call.method.clone(), url)
-                .header("Accept", call.accept);
-            req = match &call.body {
-                Body::Empty => req.bearer_auth(secret),
-                Body::Json(b) => req
-                    .bearer_auth(secret)
-                    .header("Content-Type", "application/json; charset=UTF-8")
-                    .body(b.clone()),
-                Body::Soap(render) => req
-                    .header("Content-Type", "text/xml; charset=UTF-8")
-                    .header("SOAPAction", "\"\"")
-                    .body(render(secret)),
-            };
-            self.calls.fetch_add(1, Ordering::Relaxed);
-            let error = match req.send().await {
-                Err(e) => Error::Http {
-                    context: call.context.clone(),
-                    source: e,
-                },
-                Ok(resp) => {
-                    self.track_limits(resp.headers());
-                    let status = resp.status().as_u16();
-                    if resp.status().is_success() {
-                        return Ok(Reply {
-                            headers: resp.headers().clone(),
-                            response: resp,
-                            permit,
-                        });
+        let renewals = AtomicU32::new(0);
+        self.retry
+            .run(&call.context, || async {
+                match self.send_once(call).await {
+                    Ok(reply) => Attempt::Done(reply),
+                    Err((error, generation))
+                        if error.error_code() == Some("INVALID_SESSION_ID")
+                            && renewals.fetch_add(1, Ordering::Relaxed) < 2 =>
+                    {
+                        match self.renew_token(generation).await {
+                            Ok(()) => Attempt::Again,
+                            Err(e) => Attempt::Final(e),
+                        }
                     }
-                    let body = resp.bytes().await.unwrap_or_default();
-                    drop(permit);
-                    errors::parse_error(&call.context, status, &body)
+                    Err((error, _)) => Attempt::Failed(error),
                 }
-            };
-            if error.error_code() == Some("INVALID_SESSION_ID") && renewals < 2 {
-                renewals += 1;
-                self.renew_token(generation).await?;
-                continue;
-            }
-            let limit_hit = error.error_code() == Some("REQUEST_LIMIT_EXCEEDED");
-            let allowed = !limit_hit || self.retry.retry_limit_exceeded;
-            if error.is_retryable() && allowed && retries < self.retry.max_retries {
-                let wait = self.retry.backoff(retries);
-                tracing::debug!(context = %call.context, retry = retries + 1, ?wait, "retrying: {error}");
-                tokio::time::sleep(wait).await;
-                retries += 1;
-                continue;
-            }
-            return Err(error);
+            })
+            .await
+    }
+
+    /// One try of a call; a failure comes with the token generation it was sent with.
+    async fn send_once(&self, call: &Call) -> std::result::Result<Reply, (Error, u64)> {
+        let (token, generation) = {
+            let s = self.token.read().await;
+            (Arc::clone(&s.token), s.generation)
+        };
+        let failed = |error: Error| (error, generation);
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| failed(Error::protocol(&call.context, "client closed")))?;
+        let url = if call.target.starts_with("http://") || call.target.starts_with("https://") {
+            Url::parse(&call.target)
+        } else {
+            token.instance_url.join(&call.target)
         }
+        .map_err(|e| {
+            failed(Error::protocol(
+                &call.context,
+                format!("bad URL {}: {e}", call.target),
+            ))
+        })?;
+        let secret = token.access_token.expose_secret();
+        let mut req = self
+            .http
+            .request(call.method.clone(), url)
+            .header("Accept", call.accept);
+        req = match &call.body {
+            Body::Empty => req.bearer_auth(secret),
+            Body::Json(b) => req
+                .bearer_auth(secret)
+                .header("Content-Type", "application/json; charset=UTF-8")
+                .body(b.clone()),
+            Body::Soap(render) => req
+                .header("Content-Type", "text/xml; charset=UTF-8")
+                .header("SOAPAction", "\"\"")
+                .body(render(secret)),
+        };
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| failed(Error::http(&call.context, e)))?;
+        self.track_limits(resp.headers());
+        let status = resp.status().as_u16();
+        if resp.status().is_success() {
+            return Ok(Reply {
+                headers: resp.headers().clone(),
+                response: resp,
+                permit,
+            });
+        }
+        let body = resp.bytes().await.unwrap_or_default();
+        drop(permit);
+        Err(failed(errors::parse_error(&call.context, status, &body)))
     }
 
     /// Sends a call and reads the whole body; a body cut midway is retried like a failed call.
     pub async fn send_bytes(&self, call: &Call) -> Result<(HeaderMap, Bytes)> {
-        let mut retries = 0u32;
-        loop {
-            let reply = self.send(call).await?;
-            let headers = reply.headers.clone();
-            match reply.response.bytes().await {
-                Ok(body) => return Ok((headers, body)),
-                Err(e) if retries < self.retry.max_retries => {
-                    tracing::debug!(context = %call.context, "body failed, retrying: {e}");
-                    tokio::time::sleep(self.retry.backoff(retries)).await;
-                    retries += 1;
+        self.retry
+            .run(&call.context, || async {
+                let reply = match self.send(call).await {
+                    Ok(reply) => reply,
+                    Err(e) => return Attempt::Final(e),
+                };
+                let headers = reply.headers.clone();
+                match reply.response.bytes().await {
+                    Ok(body) => Attempt::Done((headers, body)),
+                    Err(e) => Attempt::Transient(Error::http(&call.context, e)),
                 }
-                Err(e) => {
-                    return Err(Error::Http {
-                        context: call.context.clone(),
-                        source: e,
-                    });
-                }
-            }
-        }
+            })
+            .await
     }
 
     /// GET a JSON document.

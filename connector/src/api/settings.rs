@@ -6,7 +6,7 @@ use std::fmt;
 use secrecy::SecretString;
 use url::Url;
 
-use super::RetryConfig;
+use super::{BulkPolling, RetryConfig};
 
 /// A Salesforce API version such as `64.0` (major versions only; Salesforce has no minors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -97,11 +97,13 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// HTTP behaviour of a session: timeouts, concurrency, retries.
+/// HTTP behaviour of a session: timeouts, concurrency, retries, Bulk job polling.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpSettings {
     /// Retry policy for network errors, 5xx and `REQUEST_LIMIT_EXCEEDED`.
     pub retry: RetryConfig,
+    /// How running Bulk jobs are polled.
+    pub polling: BulkPolling,
     /// Most requests in flight at once per session (result pages, describes).
     pub max_concurrency: usize,
     /// Time allowed to connect.
@@ -116,6 +118,7 @@ impl Default for HttpSettings {
     fn default() -> Self {
         HttpSettings {
             retry: RetryConfig::default(),
+            polling: BulkPolling::default(),
             max_concurrency: 4,
             connect_timeout: std::time::Duration::from_secs(10),
             read_timeout: std::time::Duration::from_secs(120),

@@ -1,11 +1,13 @@
 //! Reading partitions: the Bulk job behind a plan, Bulk result pages, REST and SOAP cursors.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::api::{ApiClient, bulk2, rest, soap};
+use crate::api::{ApiClient, Attempt, bulk2, rest, soap};
 use crate::config::ApiType;
 use crate::error::{Error, Result};
 use crate::extract::windows::Gate;
@@ -206,75 +208,91 @@ async fn read_bulk_page(
     tx: &Sender,
 ) -> Result<Result<Option<String>, Stopped>> {
     let client = &plan.inner.client;
-    let retry = client.retry().clone();
     let context = format!("Bulk CSV page of {}", plan.inner.query.object);
-    let mut emitted = 0u64;
-    let mut failures = 0u32;
-    loop {
-        let reply = bulk2::open_page(client, url).await?;
-        let locator = bulk2::next_locator(&reply);
-        let expected: Option<u64> = reply
-            .header("sforce-numberofrecords")
-            .and_then(|n| n.trim().parse().ok());
-        let mut decoder = BulkCsvDecoder::new(
-            &context,
-            plan.schema(),
-            CsvFormat::default(),
-            plan.inner.options.batch_size,
-            emitted,
-        );
-        let mut body = std::pin::pin!(reply.into_stream());
-        let mut last_byte = b'\n';
-        let mut cut: Option<String> = None;
-        while let Some(chunk) = body.next().await {
-            match chunk {
-                Ok(chunk) => {
-                    if let Some(b) = chunk.last() {
-                        last_byte = *b;
-                    }
-                    let batches = decoder.push(&chunk)?;
-                    let rows = batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
-                    plan.inner.account(rows, chunk.len() as u64)?;
-                    emitted += rows;
-                    if emit(tx, batches).await.is_err() {
-                        return Ok(Err(Stopped));
-                    }
+    let emitted = AtomicU64::new(0);
+    let tries = AtomicU32::new(0);
+    client
+        .retry()
+        .run(&context, || async {
+            let tries = tries.fetch_add(1, Relaxed) + 1;
+            match read_page_once(plan, url, tx, &context, &emitted).await {
+                Ok(Read::Done(locator)) => Attempt::Done(Ok(locator)),
+                Ok(Read::Stopped) => Attempt::Done(Err(Stopped)),
+                Ok(Read::Cut(reason)) => {
+                    tracing::debug!(%url, emitted = emitted.load(Relaxed), "Bulk page cut ({reason}); fetching it again");
+                    Attempt::Transient(Error::protocol(
+                        &context,
+                        format!("page failed {tries} times, last: {reason}"),
+                    ))
                 }
-                Err(e) => {
-                    cut = Some(e.to_string());
-                    break;
-                }
+                Err(e) => Attempt::Final(e),
             }
+        })
+        .await
+}
+
+/// How one read of a Bulk page ended.
+enum Read {
+    /// Every row was emitted; the next page's locator, if any.
+    Done(Option<String>),
+    /// The consumer is gone.
+    Stopped,
+    /// The body failed or ended short; why.
+    Cut(String),
+}
+
+/// Reads a Bulk page once, skipping the `emitted` rows a cut read already gave.
+async fn read_page_once(
+    plan: &ExtractPlan,
+    url: &str,
+    tx: &Sender,
+    context: &str,
+    emitted: &AtomicU64,
+) -> Result<Read> {
+    let reply = bulk2::open_page(&plan.inner.client, url).await?;
+    let locator = bulk2::next_locator(&reply);
+    let expected: Option<u64> = reply
+        .header("sforce-numberofrecords")
+        .and_then(|n| n.trim().parse().ok());
+    let mut decoder = BulkCsvDecoder::new(
+        context,
+        plan.schema(),
+        CsvFormat::default(),
+        plan.inner.options.batch_size,
+        emitted.load(Relaxed),
+    );
+    let mut body = std::pin::pin!(reply.into_stream());
+    let mut last_byte = b'\n';
+    while let Some(chunk) = body.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => return Ok(Read::Cut(e.to_string())),
+        };
+        if let Some(b) = chunk.last() {
+            last_byte = *b;
         }
-        if cut.is_none() && last_byte != b'\n' && decoder.bytes() > 0 {
-            cut = Some("body ended in the middle of a line".into());
+        let batches = decoder.push(&chunk)?;
+        let rows = batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+        plan.inner.account(rows, chunk.len() as u64)?;
+        emitted.fetch_add(rows, Relaxed);
+        if emit(tx, batches).await.is_err() {
+            return Ok(Read::Stopped);
         }
-        if cut.is_none() {
-            let batches = decoder.finish()?;
-            let total = emitted + batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
-            match expected {
-                Some(n) if n > total => cut = Some(format!("body ended after {total} of {n} rows")),
-                _ => {
-                    plan.inner
-                        .account(batches.iter().map(|b| b.num_rows() as u64).sum(), 0)?;
-                    if emit(tx, batches).await.is_err() {
-                        return Ok(Err(Stopped));
-                    }
-                    return Ok(Ok(locator));
-                }
-            }
-        }
-        let reason = cut.unwrap_or_default();
-        if failures >= retry.max_retries {
-            return Err(Error::protocol(
-                &context,
-                format!("page failed {} times, last: {reason}", failures + 1),
-            ));
-        }
-        tracing::debug!(%url, emitted, "Bulk page cut ({reason}); fetching it again");
-        tokio::time::sleep(retry.backoff(failures)).await;
-        failures += 1;
     }
+    if last_byte != b'\n' && decoder.bytes() > 0 {
+        return Ok(Read::Cut("body ended in the middle of a line".into()));
+    }
+    let batches = decoder.finish()?;
+    let rows = batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+    let total = emitted.load(Relaxed) + rows;
+    if let Some(n) = expected.filter(|n| *n > total) {
+        return Ok(Read::Cut(format!("body ended after {total} of {n} rows")));
+    }
+    plan.inner.account(rows, 0)?;
+    if emit(tx, batches).await.is_err() {
+        return Ok(Read::Stopped);
+    }
+    Ok(Read::Done(locator))
 }
 
 fn datetime_columns(plan: &ExtractPlan) -> Vec<bool> {
