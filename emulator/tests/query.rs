@@ -370,3 +370,69 @@ async fn distinct_and_misused_functions_are_malformed_queries() {
         );
     }
 }
+
+#[tokio::test]
+async fn columns_true_answers_the_columns_without_rows() {
+    let org = org().await;
+    let token = token(&org).await;
+    let columns = |soql: &'static str| {
+        let org = &org;
+        let token = &token;
+        async move {
+            let resp = http()
+                .get(format!("{}/services/data/{V}/query", org.base_url()))
+                .query(&[("q", soql), ("columns", "true")])
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("request");
+            let status = resp.status().as_u16();
+            (
+                status,
+                resp.json::<serde_json::Value>().await.expect("json"),
+            )
+        }
+    };
+    let names = |cols: &serde_json::Value| -> Vec<String> {
+        cols.as_array()
+            .expect("columns")
+            .iter()
+            .map(|c| c["columnName"].as_str().expect("columnName").to_owned())
+            .collect()
+    };
+    let (status, body) = columns(
+        "SELECT Id, Name, Owner.Name, Owner.Email, (SELECT LastName FROM Contacts) FROM Account",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("records").is_none(), "{body}");
+    assert_eq!(body["entityName"], "Account");
+    assert_eq!(body["idSelected"], true);
+    let cols = &body["columnMetadata"];
+    assert_eq!(names(cols), ["Id", "Name", "Owner", "Contacts"]);
+    assert_eq!(cols[1]["textType"], true);
+    assert_eq!(names(&cols[2]["joinColumns"]), ["Name", "Email"]);
+    assert_eq!(cols[2]["aggregate"], false);
+    assert_eq!(cols[3]["aggregate"], true);
+    assert_eq!(names(&cols[3]["joinColumns"]), ["LastName"]);
+
+    let (status, body) = columns(
+        "SELECT Industry, COUNT(Id), MAX(AnnualRevenue) top FROM Account GROUP BY Industry",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["groupBy"], true);
+    let cols = &body["columnMetadata"];
+    assert_eq!(names(cols), ["Industry", "expr0", "top"]);
+    let aggregate: Vec<bool> = cols
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["aggregate"] == true)
+        .collect();
+    assert_eq!(aggregate, [false, true, true]);
+
+    let (status, body) = columns("SELECT Nmae FROM Account").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(crate::common::error_code(&body), "INVALID_FIELD");
+}

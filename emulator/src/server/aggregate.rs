@@ -102,6 +102,18 @@ fn items(query: &Query) -> Result<Vec<Item<'_>>, QueryFailure> {
     Ok(out)
 }
 
+/// The result keys of an aggregate query's select list, in order, each with whether it is an
+/// aggregate function (`expr0`, an alias, or a grouped field's name).
+pub(crate) fn keys(query: &Query) -> Result<Vec<(String, bool)>, QueryFailure> {
+    Ok(items(query)?
+        .into_iter()
+        .map(|item| match item {
+            Item::Aggregate { key, .. } => (key, true),
+            Item::Group { key, .. } => (key, false),
+        })
+        .collect())
+}
+
 /// Groups `rows` (already filtered) and computes the aggregates of `query`.
 pub(crate) fn aggregate<R: Record>(
     query: &Query,

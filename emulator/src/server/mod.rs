@@ -7,6 +7,7 @@
 mod admin;
 mod aggregate;
 pub(crate) mod bulk;
+mod columns;
 mod composite;
 pub(crate) mod counted;
 mod csv;

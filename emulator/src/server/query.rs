@@ -129,6 +129,26 @@ fn page(
 /// A failed query: HTTP status, `errorCode`, message.
 pub(crate) type Refusal = (StatusCode, &'static str, String);
 
+/// The query text, or the org's answer to a missing one.
+fn query_text(q: Option<&str>) -> Result<&str, Refusal> {
+    q.filter(|q| !q.trim().is_empty()).ok_or_else(|| {
+        (
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_QUERY",
+            "A query string has to be specified".into(),
+        )
+    })
+}
+
+/// The columns a query answers (`columns=true`), or why it was refused.
+fn columns(app: &App, caller: &Caller, q: Option<&str>, all_rows: bool) -> Result<Json, Refusal> {
+    let q = query_text(q)?;
+    let data = app.state.data.read();
+    let refused = |e: engine::QueryFailure| (StatusCode::BAD_REQUEST, e.code, e.message);
+    let (query, selection) = engine::run(&data, &caller.profile, q, all_rows).map_err(refused)?;
+    super::columns::metadata(&data, &query, &selection).map_err(refused)
+}
+
 /// The first page of a query, or why it was refused.
 pub(crate) fn first_page(
     app: &App,
@@ -138,13 +158,7 @@ pub(crate) fn first_page(
     batch: usize,
     all_rows: bool,
 ) -> Result<Json, Refusal> {
-    let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            "MALFORMED_QUERY",
-            "A query string has to be specified".into(),
-        ));
-    };
+    let q = query_text(q)?;
     let kind = if all_rows { "queryAll" } else { "query" };
     let data = app.state.data.read();
     let (_, selection) = engine::run(&data, &caller.profile, q, all_rows)
@@ -185,12 +199,17 @@ async fn run(
     app: App,
     caller: Caller,
     version: String,
-    q: Option<String>,
+    params: HashMap<String, String>,
     headers: HeaderMap,
     all_rows: bool,
 ) -> Response {
-    let batch = batch_size(&headers);
-    let result = first_page(&app, &caller, &version, q.as_deref(), batch, all_rows);
+    let q = params.get("q").cloned();
+    let result = if params.get("columns").is_some_and(|c| c == "true") {
+        columns(&app, &caller, q.as_deref(), all_rows)
+    } else {
+        let batch = batch_size(&headers);
+        first_page(&app, &caller, &version, q.as_deref(), batch, all_rows)
+    };
     let mut resp = match result {
         Ok(body) => deliver_page(&app.state, serde_json::to_vec(&body).unwrap_or_default()).await,
         Err((status, code, message)) => sf_error(status, code, message),
@@ -201,7 +220,7 @@ async fn run(
     resp
 }
 
-/// `GET /services/data/vXX.X/query?q=`.
+/// `GET /services/data/vXX.X/query?q=` (`&columns=true`: the columns only).
 pub(crate) async fn query(
     State(app): State<App>,
     caller: Caller,
@@ -209,15 +228,7 @@ pub(crate) async fn query(
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    run(
-        app,
-        caller,
-        version,
-        params.get("q").cloned(),
-        headers,
-        false,
-    )
-    .await
+    run(app, caller, version, params, headers, false).await
 }
 
 /// `GET /services/data/vXX.X/queryAll?q=`: the recycle bin too.
@@ -228,15 +239,7 @@ pub(crate) async fn query_all(
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    run(
-        app,
-        caller,
-        version,
-        params.get("q").cloned(),
-        headers,
-        true,
-    )
-    .await
+    run(app, caller, version, params, headers, true).await
 }
 
 /// `GET /services/data/vXX.X/query/{locator}-{offset}` (and `queryAll/…`).
