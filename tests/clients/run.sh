@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Real Salesforce clients that nobody here wrote — Python simple-salesforce and Node jsforce,
-# pinned and unmodified — against `sfdf emulator`. Installs them itself (a virtualenv and
-# `npm ci`, cached under ~/.cache/sfdf-clients) so it runs the same on a fresh machine.
+# Real Salesforce clients that nobody here wrote — the Salesforce CLI (`sf`), Python
+# simple-salesforce and pyforce (SOAP), Node jsforce — pinned and unmodified, against
+# `sfdf emulator`. Installs them itself (a virtualenv and `npm ci`, cached under
+# ~/.cache/sfdf-clients) so it runs the same on a fresh machine. Each client extracts every
+# Account row it can see and fails when the count differs from the org's COUNT().
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,10 +23,14 @@ echo "== building sfdf"
 (cd "$root" && cargo build --quiet --bin sfdf)
 
 echo "== installing pinned clients"
+install_start=$SECONDS
 mkdir -p "$cache"
 if [ ! -x "$cache/venv/bin/python" ]; then python3 -m venv "$cache/venv"; fi
 "$cache/venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 (cd "$here/jsforce" && npm ci --silent --no-audit --no-fund --cache "$cache/npm")
+# The Salesforce CLI is pinned to the last release that runs on Node 20 (see sf/package.json).
+(cd "$here/sf" && npm ci --silent --no-audit --no-fund --cache "$cache/npm")
+echo "   installs took $((SECONDS - install_start)) s"
 
 read -r http_port tls_port < <(python3 - <<'PY'
 import socket
@@ -59,6 +65,18 @@ REQUESTS_CA_BUNDLE="$work/cert.pem" "$cache/venv/bin/python" "$here/simple_sales
 
 echo "== jsforce"
 node "$here/jsforce/check.cjs" "http://127.0.0.1:$http_port" "$client_id" "$client_secret" "$username" "$password" || status=1
+
+echo "== pyforce (SOAP)"
+"$cache/venv/bin/python" "$here/pyforce_check.py" \
+  --base "http://127.0.0.1:$http_port" --username "$username" --password "$password" || status=1
+
+echo "== Salesforce CLI"
+# A trailing slash, as the CLI stores instance URLs itself: it then asks for //services/….
+access_token=$(curl -sf "http://127.0.0.1:$http_port/services/oauth2/token" \
+  -d grant_type=client_credentials -d client_id="$client_id" -d client_secret="$client_secret" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])') || status=1
+python3 "$here/sf_cli_check.py" --sf "$here/sf/node_modules/.bin/sf" \
+  --base "http://127.0.0.1:$http_port/" --token "${access_token:-none}" || status=1
 
 if [ "$status" -ne 0 ]; then
   echo "== emulator log (last 40 lines)"; tail -n 40 "$work/emulator.log"
