@@ -32,6 +32,7 @@ pub mod extract;
 pub mod provider;
 pub mod schema;
 mod session;
+mod suggest;
 
 pub use api::{ApiUsage, BulkPolling, RetryConfig};
 pub use check::{CheckStep, ConnectionReport, StepStatus, test_connection};

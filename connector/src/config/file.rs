@@ -63,7 +63,13 @@ pub struct ConnectionFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<VersionText>,
     /// The objects to sync, by API name; default: every object the connecting user may see.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// An object with nothing after it (`Account:`) means every field, unfiltered (`{}`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "objects_allowing_empty"
+    )]
+    #[schemars(with = "Option<BTreeMap<String, Option<ObjectEntry>>>")]
     pub objects: Option<BTreeMap<String, ObjectEntry>>,
     /// Per-object limits; default 100 million rows or 50GB, whichever comes first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,13 +120,65 @@ pub enum ByteSizeText {
     Text(String),
 }
 
-/// Parses YAML text into the file model; errors name line and column.
+/// `Account:` with nothing after it is YAML for null: read as `{}`.
+fn objects_allowing_empty<'de, D>(
+    deserializer: D,
+) -> Result<Option<BTreeMap<String, ObjectEntry>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let objects = Option::<BTreeMap<String, Option<ObjectEntry>>>::deserialize(deserializer)?;
+    Ok(objects.map(|objects| {
+        objects
+            .into_iter()
+            .map(|(name, entry)| (name, entry.unwrap_or_default()))
+            .collect()
+    }))
+}
+
+/// Parses YAML text into the file model; errors name line and column, in words meant for
+/// the person who wrote the file (not the program's types), with a "did you mean" for a
+/// misspelt key.
 pub(crate) fn parse_yaml(text: &str, origin: &str) -> crate::Result<ConnectionFile> {
     // No source snippet in the message: the offending line may hold a secret.
     serde_saphyr::from_str::<ConnectionFile>(text).map_err(|e| crate::Error::ConfigFile {
         path: origin.to_string(),
-        message: e.without_snippet().to_string(),
+        message: plain_message(
+            &e.without_snippet()
+                .render_with_formatter(&serde_saphyr::UserMessageFormatter),
+        ),
     })
+}
+
+/// Rewords what the YAML reader says in terms of its own API, and suggests the closest
+/// key for an unknown one.
+fn plain_message(message: &str) -> String {
+    let mut message = message
+        .replace(
+            "cannot deserialize null into string; use Option<String>",
+            "a value is missing (write it after the `:`, in quotes if it has special characters)",
+        )
+        .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
+        .replace("duplicate mapping key", "a key is written twice");
+    if let Some(rest) = message.split("unknown field `").nth(1)
+        && let Some((unknown, after)) = rest.split_once('`')
+    {
+        // `.., expected one of a, b, c at line 3, column 1` (or `expected a or b`).
+        let list = after.split_once("expected ").map_or("", |(_, l)| l);
+        let list = list.strip_prefix("one of ").unwrap_or(list);
+        let list = list.split(" at line").next().unwrap_or(list);
+        let known: Vec<&str> = list
+            .split([','])
+            .flat_map(|k| k.split(" or "))
+            .map(|k| k.trim().trim_matches('`'))
+            .filter(|k| !k.is_empty())
+            .collect();
+        let unknown = unknown.to_owned();
+        if let Some(near) = crate::suggest::closest(&unknown, known.iter().copied()) {
+            message.push_str(&format!("; did you mean `{near}`?"));
+        }
+    }
+    message
 }
 
 /// The JSON Schema of connection files, as pretty-printed JSON (what `schemas/connection.schema.json` holds).

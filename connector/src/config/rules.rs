@@ -113,6 +113,15 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
             problem,
             "use letters, digits and single underscores, starting with a letter, e.g. `sales_eu`",
         ));
+    } else if let Some(reserved) = RESERVED_SCHEMA_NAMES
+        .iter()
+        .find(|r| r.eq_ignore_ascii_case(&developer_name))
+    {
+        issues.push(issue(
+            "developer_name",
+            format!("`{developer_name}` is a name the SQL engine keeps for itself (`{reserved}`)"),
+            "pick another name, e.g. `sales_eu`",
+        ));
     }
     let connection_name = d
         .connection_name
@@ -266,23 +275,6 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
                     "set the Salesforce user name, or switch to `auth_type: oauth`",
                 ));
             }
-            let password = d.password.take();
-            match &password {
-                None => issues.push(issue(
-                    "password",
-                    "is missing",
-                    "set it, e.g. `password: ${SF_PASSWORD}`",
-                )),
-                Some((_, Origin::Inline)) if !loopback => {
-                    issues.push(inline_secret("password", "SF_PASSWORD"))
-                }
-                _ => {}
-            }
-            if let Some((_, Origin::Inline)) = &d.security_token
-                && !loopback
-            {
-                issues.push(inline_secret("security_token", "SF_SECURITY_TOKEN"));
-            }
             let service_url = match d.service_url.as_deref() {
                 None => Url::parse("https://login.salesforce.com").ok(),
                 Some(raw) => match check_org_url(raw) {
@@ -297,6 +289,26 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
                     }
                 },
             };
+            // The password goes to the SOAP login host, not to domain_url: an inline one is
+            // acceptable only when that host is a loopback address (the emulated org).
+            let login_loopback = service_url.as_ref().is_some_and(is_loopback);
+            let password = d.password.take();
+            match &password {
+                None => issues.push(issue(
+                    "password",
+                    "is missing",
+                    "set it, e.g. `password: ${SF_PASSWORD}`",
+                )),
+                Some((_, Origin::Inline)) if !login_loopback => {
+                    issues.push(inline_secret("password", "SF_PASSWORD"))
+                }
+                _ => {}
+            }
+            if let Some((_, Origin::Inline)) = &d.security_token
+                && !login_loopback
+            {
+                issues.push(inline_secret("security_token", "SF_SECURITY_TOKEN"));
+            }
             match (username, password, service_url) {
                 (Some(username), Some((password, _)), Some(service_url)) => {
                     Some(Credentials::Password {
@@ -410,24 +422,20 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
     issues.retain(|i| i.problem != "is missing" || !unresolved.contains(&i.setting));
 
     match (issues.is_empty(), credentials, domain_url) {
-        (true, Some(credentials), Some(domain_url)) => {
-            for w in &warnings {
-                tracing::warn!(connection = %developer_name, "{w}");
-            }
-            Ok(Connection {
-                connection_name,
-                developer_name,
-                description: d.description.take(),
-                credentials,
-                domain_url,
-                api_type: d.api_type,
-                api_version,
-                objects,
-                limits,
-                http: d.http,
-                warnings,
-            })
-        }
+        // Warnings are returned, not logged: the caller shows them once (the CLI on stderr).
+        (true, Some(credentials), Some(domain_url)) => Ok(Connection {
+            connection_name,
+            developer_name,
+            description: d.description.take(),
+            credentials,
+            domain_url,
+            api_type: d.api_type,
+            api_version,
+            objects,
+            limits,
+            http: d.http,
+            warnings,
+        }),
         _ => Err(Error::InvalidConnection { issues }),
     }
 }
@@ -441,6 +449,11 @@ fn inline_secret(setting: &str, var: &str) -> ConfigIssue {
         ),
     )
 }
+
+/// Schema and catalog names DataFusion gives a meaning of its own: a connection of that
+/// name would hide, or be hidden by, them in SQL.
+const RESERVED_SCHEMA_NAMES: [&str; 4] =
+    ["information_schema", "public", "datafusion", "pg_catalog"];
 
 fn check_developer_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
@@ -483,16 +496,32 @@ pub fn is_valid_field_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-/// `https://` on a Salesforce host, or any scheme of http/https on a loopback address.
+/// `https://` on a Salesforce host, or any scheme of http/https on a loopback address;
+/// scheme, host and port only. Messages never repeat a password written into the URL.
 fn check_org_url(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw).map_err(|e| format!("`{raw}` is not a URL ({e})"))?;
+    let shown = without_userinfo(raw);
+    let raw_shown = shown.as_str();
+    let url = Url::parse(raw).map_err(|e| format!("`{raw_shown}` is not a URL ({e})"))?;
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("`{raw}` is not an http(s) URL"));
+        return Err(format!("`{raw_shown}` is not an http(s) URL"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "`{raw_shown}` holds a user name or password; give only the scheme and host (credentials go in their own settings)"
+        ));
     }
     if url.path() != "/" && !url.path().is_empty() {
-        return Err(format!("`{raw}` has a path; give only the scheme and host"));
+        return Err(format!(
+            "`{raw_shown}` has a path; give only the scheme and host"
+        ));
     }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "`{raw_shown}` has a query or fragment; give only the scheme and host"
+        ));
+    }
+    let raw = raw_shown;
     if is_loopback(&url) {
         return Ok(url);
     }
@@ -510,6 +539,18 @@ fn check_org_url(raw: &str) -> Result<Url, String> {
         ));
     }
     Ok(url)
+}
+
+/// `scheme://user:pw@host..` as `scheme://***@host..`, for messages.
+fn without_userinfo(raw: &str) -> String {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return raw.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => raw.to_owned(),
+    }
 }
 
 fn is_generic_login_host(url: &Url) -> bool {

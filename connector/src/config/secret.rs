@@ -57,21 +57,50 @@ pub(crate) fn resolve(
             Some(dir) if Path::new(path).is_relative() => dir.join(path),
             _ => Path::new(path).to_path_buf(),
         };
-        return match std::fs::read_to_string(&full) {
+        return match read_secret_file(&full) {
             Ok(text) if !text.trim().is_empty() => Ok((text.trim().to_string(), Origin::File)),
             Ok(_) => Err(issue(
                 setting,
                 &format!("file `{}` is empty", full.display()),
                 "put the value in the file",
             )),
-            Err(e) => Err(issue(
+            Err(problem) => Err(issue(
                 setting,
-                &format!("cannot read file `{}`: {e}", full.display()),
-                "check the path (relative paths start at the connection file's folder)",
+                &format!("cannot read file `{}`: {problem}", full.display()),
+                "point it at a regular file holding only the value (relative paths start at the connection file's folder)",
             )),
         };
     }
     Ok((raw.to_string(), Origin::Inline))
+}
+
+/// The most a secret file may hold: secrets, keys and tokens are far smaller.
+pub(crate) const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
+/// Reads a secret file: a regular file (never a device or a FIFO, which would never end
+/// or block forever) of at most [`MAX_SECRET_FILE_BYTES`].
+fn read_secret_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("it is not a regular file (a folder, device or pipe)".into());
+    }
+    if meta.len() > MAX_SECRET_FILE_BYTES {
+        return Err(format!(
+            "it holds {} bytes; a secret file holds at most {MAX_SECRET_FILE_BYTES}",
+            meta.len()
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SECRET_FILE_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(format!(
+            "it holds more than {MAX_SECRET_FILE_BYTES} bytes, the most a secret file holds"
+        ));
+    }
+    Ok(text)
 }
 
 fn issue(setting: &str, problem: &str, fix: &str) -> ConfigIssue {

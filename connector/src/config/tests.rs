@@ -384,3 +384,114 @@ fn json_schema_is_current() {
         "schemas/connection.schema.json is stale: run `SFDF_BLESS=1 cargo test -p sfdf-connector json_schema_is_current`"
     );
 }
+
+#[test]
+fn secret_files_are_regular_and_small() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("huge.txt"), "x".repeat(200_000)).unwrap();
+    let env = env();
+    let load_in = |text: &str| {
+        Connection::from_yaml_with_env(text, "x", Some(dir.path()), &|k| {
+            env.get(k).map(|v| v.to_string())
+        })
+    };
+    for (reference, expected) in [
+        ("file:/dev/zero", "not a regular file"),
+        ("file:.", "not a regular file"),
+        ("file:huge.txt", "at most 65536"),
+    ] {
+        let text = with("${SF_CLIENT_SECRET}", reference);
+        match load_in(&text) {
+            Err(Error::InvalidConnection { issues }) => {
+                assert_eq!(issues[0].setting, "client_secret");
+                assert!(issues[0].problem.contains(expected), "{issues:?}");
+            }
+            other => panic!("{reference}: {other:?}"),
+        }
+    }
+    // A FIFO is refused without opening it: opening one blocks until a writer comes.
+    let fifo = dir.path().join("fifo");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let text = with("${SF_CLIENT_SECRET}", "file:fifo");
+        let e = load_in(&text).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+    }
+}
+
+#[test]
+fn domain_url_is_scheme_and_host_and_never_echoes_a_password() {
+    for (url, expected) in [
+        (
+            "https://user:hunter2@acme.my.salesforce.com",
+            "user name or password",
+        ),
+        ("https://acme.my.salesforce.com#frag", "query or fragment"),
+        ("https://acme.my.salesforce.com/?x=1", "query or fragment"),
+    ] {
+        let text = with("https://acme.my.salesforce.com", url);
+        let i = issues(&text);
+        assert_eq!(i[0].setting, "domain_url", "{url}: {i:?}");
+        assert!(i[0].problem.contains(expected), "{url}: {i:?}");
+        let shown = load(&text).unwrap_err().to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}
+
+#[test]
+fn an_inline_password_is_judged_by_the_host_it_is_sent_to() {
+    let pw = |service_url: &str| {
+        format!(
+            "connection_name: Old\ndeveloper_name: old\nauth_type: password\nusername: me\npassword: inline-pw\ndomain_url: http://127.0.0.1:4000\n{service_url}"
+        )
+    };
+    // No service_url: the password would go to login.salesforce.com.
+    assert_eq!(settings(&pw("")), ["password"]);
+    assert_eq!(
+        settings(&pw("service_url: https://login.salesforce.com\n")),
+        ["password"]
+    );
+    load(&pw("service_url: http://127.0.0.1:4000\n")).unwrap();
+}
+
+#[test]
+fn names_the_sql_engine_keeps_are_refused() {
+    for name in ["information_schema", "public", "DataFusion"] {
+        let i = issues(&with(
+            "developer_name: sales_eu",
+            &format!("developer_name: {name}"),
+        ));
+        assert_eq!(i[0].setting, "developer_name");
+        assert!(i[0].problem.contains("keeps for itself"), "{i:?}");
+    }
+}
+
+#[test]
+fn yaml_errors_speak_to_people_and_suggest_keys() {
+    let text = load(&with("domain_url:", "domian_url:"))
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("did you mean `domain_url`"), "{text}");
+    let text = load(&with("    filter:", "    filtre:"))
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("did you mean `filter`"), "{text}");
+    for bad in [
+        with("connection_name: Sales EU", "connection_name:"),
+        with(
+            "description: Production org, EU",
+            "description: a\ndescription: b",
+        ),
+    ] {
+        let text = load(&bad).unwrap_err().to_string();
+        for internal in ["Option<", "DuplicateKeyPolicy", "Options"] {
+            assert!(!text.contains(internal), "{text}");
+        }
+    }
+    // `Object:` with nothing after it is `{}`.
+    let c = load(&with("  Opportunity: {}", "  Opportunity:")).unwrap();
+    assert_eq!(c.object("Opportunity").unwrap().fields, None);
+}
