@@ -1,6 +1,8 @@
 //! `sfdf sql`, `sfdf demo` and the SQL library against the emulated org.
 
 mod cli;
+mod docs;
+mod messages;
 mod pushdown;
 mod results;
 mod windows;

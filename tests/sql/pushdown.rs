@@ -201,3 +201,52 @@ async fn results_stream_in_parallel_partitions_with_the_org_spelling() {
         .count();
     assert!(pages >= 2, "fetched {pages} result page(s)");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_too_long_for_soql_is_applied_by_datafusion() {
+    let org = org(300).await;
+    let ctx = context(&org).await;
+    // 20,000 values: well over Salesforce's 100,000 characters per SOQL statement.
+    let employees: Vec<i64> = live(&org, "Account")
+        .iter()
+        .filter_map(|r| text_of(r.get("NumberOfEmployees"))?.parse().ok())
+        .collect();
+    let picked: Vec<i64> = employees.iter().copied().step_by(3).collect();
+    let list: Vec<String> = picked
+        .iter()
+        .map(i64::to_string)
+        .chain((0..20_000).map(|i| (10_000_000 + i).to_string()))
+        .collect();
+    let expected = employees.iter().filter(|n| picked.contains(n)).count();
+    assert!(expected > 0);
+    for text in [
+        format!(
+            "SELECT count(*) AS n FROM Account WHERE NumberOfEmployees IN ({}) AND Industry IS NOT NULL OR NumberOfEmployees IN ({})",
+            list.join(", "),
+            list.join(", ")
+        ),
+        format!(
+            "SELECT count(*) AS n FROM Account WHERE NumberOfEmployees IN ({})",
+            list.join(", ")
+        ),
+    ] {
+        let rows = query(&ctx, &text).await;
+        assert_eq!(texts(&rows, "n"), [Some(expected.to_string())]);
+    }
+    // A short filter next to the long one is still pushed.
+    org.clear_requests();
+    let text = format!(
+        "SELECT count(*) AS n FROM Account WHERE NumberOfEmployees IN ({}) AND NumberOfEmployees > 0",
+        list.join(", ")
+    );
+    let rows = query(&ctx, &text).await;
+    let positive = employees
+        .iter()
+        .filter(|n| picked.contains(n) && **n > 0)
+        .count();
+    assert_eq!(texts(&rows, "n"), [Some(positive.to_string())]);
+    assert_eq!(
+        bulk_soql(&org),
+        ["SELECT NumberOfEmployees FROM Account WHERE NumberOfEmployees > 0"]
+    );
+}

@@ -85,7 +85,12 @@ async fn names_resolve_ignoring_case_and_results_keep_the_org_spelling() {
     // A quoted name is taken as written, as SQL says: there is no field `name`.
     let quoted = sql(&ctx, "SELECT \"name\" FROM account").await;
     let message = quoted.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(message.contains("No field named name"), "{message}");
+    assert!(
+        message.contains(
+            "no column `name`; did you mean `Name`? (a quoted name is taken exactly as written)"
+        ),
+        "{message}"
+    );
     // Plain DataFusion SQL finds the table in any case too, with quoted mixed-case columns.
     let plain = ctx
         .sql("SELECT \"Name\" FROM ACCOUNT")
@@ -172,7 +177,11 @@ async fn with_two_connections_each_is_a_schema_and_unqualified_names_are_not_gue
     }
     let unqualified = sql(&ctx, "SELECT Id FROM Account").await;
     let message = unqualified.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(message.contains("not found"), "{message}");
+    assert!(
+        message.contains("no table `Account`")
+            && message.contains("`Sales_EU.Account` or `demo.Account`"),
+        "{message}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

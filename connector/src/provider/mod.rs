@@ -53,6 +53,7 @@
 //! `connector/examples/query_emulator.rs` runs the same against the emulated org.
 
 mod catalog;
+mod hints;
 pub mod names;
 mod options;
 pub mod pushdown;
@@ -246,8 +247,15 @@ pub async fn statement_to_dataframe(
     mut statement: Statement,
 ) -> Result<DataFrame> {
     let names = known_names(ctx, &statement).await?;
+    let tables = ctx
+        .state()
+        .resolve_table_references(&statement)
+        .unwrap_or_default();
     names::canonicalize_statement(&mut statement, &names);
-    let plan = ctx.state().statement_to_plan(statement).await?;
+    let plan = match ctx.state().statement_to_plan(statement).await {
+        Ok(plan) => plan,
+        Err(e) => return Err(hints::explain(ctx, &tables, e).await),
+    };
     ctx.execute_logical_plan(plan).await
 }
 

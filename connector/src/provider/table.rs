@@ -27,7 +27,13 @@ pub struct ObjectTable {
     object: Arc<ObjectSchema>,
     base: SoqlQuery,
     schema: SchemaRef,
+    /// Characters of SOQL the pushed filters may add (see [`ObjectTable::translate`]).
+    filter_budget: usize,
 }
+
+/// Room kept for what a scan adds besides the pushed filters: `SystemModstamp` window
+/// bounds, the span query's aggregates, parentheses, `LIMIT`.
+const SCAN_OVERHEAD_CHARS: usize = 500;
 
 impl ObjectTable {
     /// The table of `object` as `session`'s connection configures it (describes it if needed).
@@ -35,11 +41,16 @@ impl ObjectTable {
         let described = session.describe(object).await?;
         let base = session.query_for(&described.name).await?;
         let schema = described.project(&base.columns)?;
+        let every_column = base.to_soql().chars().count();
+        let filter_budget = crate::api::rest::MAX_SOQL_CHARS
+            .saturating_sub(every_column)
+            .saturating_sub(SCAN_OVERHEAD_CHARS);
         Ok(Self {
             session,
             object: described,
             base,
             schema,
+            filter_budget,
         })
     }
 
@@ -57,6 +68,34 @@ impl ObjectTable {
         let object = &self.object;
         let filterable = |name: &str| object.field(name).is_some_and(|f| f.filterable);
         to_soql(filter, &FilterFields::new(&self.schema, &filterable))
+    }
+
+    /// The SOQL of each filter, or `None` where it is not sent: untranslatable, or too
+    /// long. Salesforce refuses a statement over 100,000 characters, so filters are taken
+    /// in order while the query (every column, the data sync filter and room for window
+    /// bounds) stays within that; a filter that would cross it (a SQL `IN` list of 20,000
+    /// values) is left to DataFusion, which applies it to the rows the org sends.
+    /// `supports_filters_pushdown` and `scan` both use this, so they agree.
+    fn translate<'e>(&self, filters: impl IntoIterator<Item = &'e Expr>) -> Vec<Option<Pushed>> {
+        let mut left = self.filter_budget;
+        filters
+            .into_iter()
+            .map(|filter| {
+                let pushed = self.pushed(filter)?;
+                // ` AND (..)` around each pushed condition.
+                let chars = pushed.condition.to_string().chars().count() + 7;
+                if chars > left {
+                    tracing::debug!(
+                        object = %self.object.name,
+                        chars,
+                        "filter not pushed: the SOQL would be too long"
+                    );
+                    return None;
+                }
+                left -= chars;
+                Some(pushed)
+            })
+            .collect()
     }
 
     /// The query a scan with these arguments sends.
@@ -80,8 +119,8 @@ impl ObjectTable {
         };
         let mut query = self.base.clone().columns(columns);
         let mut all_exact = true;
-        for filter in filters {
-            match self.pushed(filter) {
+        for pushed in self.translate(filters) {
+            match pushed {
                 Some(pushed) => {
                     all_exact &= pushed.exact;
                     query = query.and_filter(pushed.condition);
@@ -112,12 +151,10 @@ impl TableProvider for ObjectTable {
         &self,
         filters: &[&Expr],
     ) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(filters
-            .iter()
-            .map(|f| {
-                self.pushed(f)
-                    .map_or(TableProviderFilterPushDown::Unsupported, |p| p.kind())
-            })
+        Ok(self
+            .translate(filters.iter().copied())
+            .into_iter()
+            .map(|p| p.map_or(TableProviderFilterPushDown::Unsupported, |p| p.kind()))
             .collect())
     }
 
