@@ -41,14 +41,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SFDF_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let mut cli = Cli::parse();
+    if let Command::Sql(args) = &mut cli.command {
+        args.resolve_env_connection();
+    }
+    init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -59,23 +56,64 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The emulator serves until Ctrl-C, and the interactive shell cancels the running
+    // statement on Ctrl-C and goes on: both handle it themselves.
+    let handles_ctrl_c = match &cli.command {
+        Command::Emulator(_) => true,
+        Command::Sql(args) => args.is_interactive(),
+        _ => false,
+    };
     let result = runtime.block_on(async move {
-        match cli.command {
-            Command::Demo(args) => cmd::demo::run(args).await,
-            Command::Emulator(args) => cmd::emulator::run(args).await,
-            Command::Soql(command) => cmd::soql::run(command).await,
-            Command::Connection(command) => cmd::connection::run(command).await,
-            Command::Objects(args) => cmd::objects::run(args).await,
-            Command::Describe(args) => cmd::describe::run(args).await,
-            Command::Sql(args) => cmd::sql::run(args).await,
-            Command::Recipe(command) => cmd::recipe::run(command).await,
+        let work = run(cli.command);
+        if handles_ctrl_c {
+            return work.await;
+        }
+        tokio::select! {
+            result = work => result,
+            _ = tokio::signal::ctrl_c() => {
+                // The command was dropped: a running query's Bulk job is aborted from a
+                // background task; give it a moment to go out before the runtime ends.
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                eprintln!("sfdf: cancelled (Ctrl-C); a running query's Bulk job was aborted and no output file was replaced");
+                Ok(ExitCode::from(130))
+            }
         }
     });
     match result {
         Ok(code) => code,
+        // The reader of standard output went away (`| head`): it had what it wanted.
+        Err(e) if cmd::output::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Demo(args) => cmd::demo::run(args).await,
+        Command::Emulator(args) => cmd::emulator::run(args).await,
+        Command::Soql(command) => cmd::soql::run(command).await,
+        Command::Connection(command) => cmd::connection::run(command).await,
+        Command::Objects(args) => cmd::objects::run(args).await,
+        Command::Describe(args) => cmd::describe::run(args).await,
+        Command::Sql(args) => cmd::sql::run(args).await,
+        Command::Recipe(command) => cmd::recipe::run(command).await,
+    }
+}
+
+/// Logs go to standard error, filtered by `SFDF_LOG` (or `RUST_LOG`), e.g.
+/// `SFDF_LOG=sfdf_connector=debug`; default `warn`. Colours only on a terminal.
+fn init_logging() {
+    use std::io::IsTerminal;
+    let filter = ["SFDF_LOG", "RUST_LOG"]
+        .into_iter()
+        .find_map(|var| tracing_subscriber::EnvFilter::try_from_env(var).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
 }

@@ -2,6 +2,7 @@
 //! One test binary on purpose: each extra binary re-links DataFusion. Modules live in
 //! folders so Cargo does not build each file as a test binary of its own.
 
+mod cli;
 mod recipes;
 mod sql;
 mod support;

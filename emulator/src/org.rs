@@ -40,6 +40,8 @@ pub(crate) struct OrgState {
     pub result_pages_shape: ResultPagesShape,
     pub bulk: server::bulk::JobStore,
     pub cursors: server::cursor::CursorStore,
+    /// When set, `/__emulator/…` answers only requests with `Authorization: Bearer TOKEN`.
+    pub admin_token: Option<String>,
 }
 
 /// Which of the two `resultPages` (Bulk 2.0, v58.0+) body shapes the org answers.
@@ -76,6 +78,7 @@ pub struct EmulatedOrgBuilder {
     bind: SocketAddr,
     #[cfg(feature = "tls")]
     tls_bind: Option<SocketAddr>,
+    admin_token: Option<String>,
 }
 
 impl Default for EmulatedOrgBuilder {
@@ -100,6 +103,7 @@ impl Default for EmulatedOrgBuilder {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             #[cfg(feature = "tls")]
             tls_bind: None,
+            admin_token: None,
         }
     }
 }
@@ -231,6 +235,14 @@ impl EmulatedOrgBuilder {
         self
     }
 
+    /// Requires `Authorization: Bearer TOKEN` on the admin and fault endpoints
+    /// (`/__emulator/…`): for an org reachable beyond loopback, where anyone could otherwise
+    /// read its request log and inject faults.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
     /// Also listen with HTTPS (self-signed certificate for 127.0.0.1 and localhost).
     #[cfg(feature = "tls")]
     pub fn tls_bind(mut self, addr: SocketAddr) -> Self {
@@ -297,6 +309,7 @@ impl EmulatedOrgBuilder {
             log: Mutex::new(Vec::new()),
             bulk: Default::default(),
             cursors: Default::default(),
+            admin_token: self.admin_token.clone(),
         });
         let listener = tokio::net::TcpListener::bind(self.bind)
             .await

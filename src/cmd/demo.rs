@@ -1,6 +1,8 @@
 //! `sfdf demo`: the whole product against an emulated org, in-process, in seconds.
 
 use std::process::ExitCode;
+
+use crate::outln;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -75,25 +77,25 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let steps = 5 + QUERIES.len();
     let mut step = 0;
-    let mut next = |what: &str| {
+    let mut next = |what: &str| -> std::io::Result<()> {
         step += 1;
-        println!("\n[{step}/{steps}] {what}");
+        super::output::out_line(format_args!("\n[{step}/{steps}] {what}"))
     };
 
-    next("Starting an emulated Salesforce org in this process");
+    next("Starting an emulated Salesforce org in this process")?;
     let org = EmulatedOrg::builder()
         .rows(args.rows)
         .seed(args.seed)
         .start()
         .await
         .context("cannot start the emulated org")?;
-    println!(
+    outln!(
         "      listening on {} ({:.1} s)",
         org.base_url(),
         started.elapsed().as_secs_f64()
-    );
+    )?;
 
-    next(&format!("Reading {CONNECTION_PATH}"));
+    next(&format!("Reading {CONNECTION_PATH}"))?;
     if !CONNECTION_FILE.contains(FILE_DOMAIN) {
         anyhow::bail!(
             "{CONNECTION_PATH} no longer names the emulator's default address {FILE_DOMAIN}; \
@@ -102,27 +104,27 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let text = CONNECTION_FILE.replace(FILE_DOMAIN, org.base_url());
     let connection = Connection::from_yaml_with_env(&text, CONNECTION_PATH, None, &|_| None)?;
-    println!(
+    outln!(
         "      connection `{}` (developer name `{}`), api {} v{}",
         connection.connection_name(),
         connection.developer_name(),
         connection.api_type(),
         connection.api_version().major()
-    );
+    )?;
 
-    next("Testing the connection: token, identity, objects, a tiny query");
+    next("Testing the connection: token, identity, objects, a tiny query")?;
     let session = test_connection(&connection).await?;
 
-    next("Objects visible to the connection");
+    next("Objects visible to the connection")?;
     let names = session.object_names();
-    println!("      {} objects: {}", names.len(), names.join(", "));
+    outln!("      {} objects: {}", names.len(), names.join(", "))?;
 
     let ctx = SessionBuilder::new()
         .session(session.clone())
         .build()
         .await?;
     for (title, query) in QUERIES {
-        next(title);
+        next(title)?;
         run_query(&ctx, &session, query)
             .await
             .with_context(|| format!("demo query failed: {query}"))?;
@@ -130,17 +132,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     next(&format!(
         "Running the recipe {RECIPE_PATH} (lookup join, fiscal quarters, aggregate)"
-    ));
+    ))?;
     run_recipe(&text)
         .await
         .with_context(|| format!("the demo recipe {RECIPE_PATH} failed"))?;
 
-    println!(
+    outln!(
         "\nDone in {:.1} s, {} API calls. Next: `sfdf emulator` in one terminal and \
          `sfdf sql {CONNECTION_PATH}` in another for a SQL shell over the same org.",
         started.elapsed().as_secs_f64(),
         session.calls_made()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -156,16 +158,16 @@ async fn run_recipe(connection_text: &str) -> anyhow::Result<()> {
         let plan = Plan::new(Recipe::from_file(&path)?, PlanSettings::default()).await?;
         for output in plan.run(&mut |_| {}).await? {
             let name = output.path.strip_prefix(&dir).unwrap_or(&output.path);
-            println!(
+            outln!(
                 "      output `{}`: {} rows to {} in {:.2} s",
                 output.node,
                 output.rows,
                 name.display(),
                 output.elapsed.as_secs_f64()
-            );
+            )?;
             let text = std::fs::read_to_string(&output.path)?;
             for line in text.lines().take(6) {
-                println!("      {line}");
+                outln!("      {line}")?;
             }
         }
         anyhow::Ok(())
@@ -178,23 +180,23 @@ async fn run_recipe(connection_text: &str) -> anyhow::Result<()> {
 
 async fn test_connection(connection: &Connection) -> anyhow::Result<Session> {
     let session = Session::connect(connection).await.context("login failed")?;
-    println!("      ok  token for {}", session.instance_url());
+    outln!("      ok  token for {}", session.instance_url())?;
     let identity = session
         .fetch_identity()
         .await
         .context("identity check failed")?;
-    println!(
+    outln!(
         "      ok  runs as {} (org {})",
         identity
             .username
             .or(identity.user_id)
             .unwrap_or_else(|| "an unnamed user".into()),
         identity.org_id.unwrap_or_else(|| "unknown".into())
-    );
-    println!(
+    )?;
+    outln!(
         "      ok  {} queryable objects",
         session.object_names().len()
-    );
+    )?;
     let query = session
         .query_for("Account")
         .await?
@@ -205,38 +207,38 @@ async fn test_connection(connection: &Connection) -> anyhow::Result<Session> {
         let batches: Vec<_> = session.plan(&query).await?.stream().try_collect().await?;
         batches.iter().map(|b| b.num_rows()).sum()
     };
-    println!(
+    outln!(
         "      ok  tiny query `{}` returned {rows} row",
         query.to_soql()
-    );
+    )?;
     Ok(session)
 }
 
 async fn run_query(ctx: &SessionContext, session: &Session, query: &str) -> anyhow::Result<()> {
     let started = Instant::now();
     let calls = session.calls_made();
-    println!("      SQL:  {}", one_line(query));
+    outln!("      SQL:  {}", one_line(query))?;
     let frame = sql(ctx, query).await?;
     let (state, plan) = frame.into_parts();
     let physical = state.create_physical_plan(&plan).await?;
     for scan in scans(&physical) {
-        println!(
+        outln!(
             "      SOQL: {} ({}, {} partition(s))",
             scan.soql(),
             scan.extract_plan().api_type(),
             scan.extract_plan().partition_count()
-        );
+        )?;
     }
     let batches = collect(physical, ctx.task_ctx()).await?;
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     for line in pretty_format_batches(&batches)?.to_string().lines() {
-        println!("      {line}");
+        outln!("      {line}")?;
     }
-    println!(
+    outln!(
         "      {rows} row(s) in {:.2} s, {} API call(s)",
         started.elapsed().as_secs_f64(),
         session.calls_made() - calls
-    );
+    )?;
     Ok(())
 }
 

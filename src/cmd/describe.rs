@@ -1,28 +1,32 @@
-//! `sfdf describe FILE OBJECT`: one object's fields with their Salesforce and Arrow types.
+//! `sfdf describe [FILE] OBJECT`: one object's fields with their Salesforce and Arrow types.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sfdf_connector::{CompoundRole, Connection, Session};
+use sfdf_connector::{CompoundRole, Session};
+
+use super::connection_arg::ConnectionArg;
+use super::output::{OutputArgs, text_batch};
 
 /// Arguments of `sfdf describe`.
 #[derive(Debug, clap::Args)]
+#[command(allow_missing_positional = true)]
 pub struct Args {
-    /// The connection file (YAML).
-    pub file: PathBuf,
+    #[command(flatten)]
+    pub connection: ConnectionArg,
     /// The object's API name, e.g. `Account`.
     pub object: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Runs `sfdf describe`.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let conn = Connection::from_yaml_file(&args.file)?;
-    for w in conn.warnings() {
-        eprintln!("warning: {w}");
-    }
+    args.output.check()?;
+    let (_, conn) = args.connection.load()?;
     let session = Session::authenticate(&conn).await?;
     let object = session.describe(&args.object).await?;
-    let rows: Vec<[String; 5]> = object
+    let yes = |b: bool| Some(if b { "yes" } else { "no" }.to_owned());
+    let rows: Vec<Vec<Option<String>>> = object
         .fields
         .iter()
         .map(|f| {
@@ -30,51 +34,38 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             if let CompoundRole::Component(c) = &f.compound {
                 sf.push_str(&format!(" (part of {c})"));
             }
-            [
-                f.name.clone(),
-                sf,
-                f.data_type.to_string(),
-                if f.nillable { "yes" } else { "no" }.to_string(),
-                if f.filterable { "yes" } else { "no" }.to_string(),
+            vec![
+                Some(f.name.clone()),
+                Some(sf),
+                Some(f.data_type.to_string()),
+                yes(f.nillable),
+                yes(f.filterable),
             ]
         })
         .collect();
-    let header = [
-        "field",
-        "salesforce type",
-        "arrow type",
-        "nullable",
-        "filterable",
-    ];
-    let widths: Vec<usize> = (0..5)
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].len())
-                .chain([header[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: [&str; 5]| {
-        let text: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:w$}"))
-            .collect();
-        println!("{}", text.join("  ").trim_end());
-    };
-    println!(
-        "{} ({}){}",
-        object.name,
-        object.label,
-        if object.custom { ", custom" } else { "" }
-    );
-    line(header);
-    for r in &rows {
-        line([&r[0], &r[1], &r[2], &r[3], &r[4]]);
+    if !args.output.quiet {
+        eprintln!(
+            "{} ({}){}",
+            object.name,
+            object.label,
+            if object.custom { ", custom" } else { "" }
+        );
     }
-    for s in &object.skipped {
-        println!("not a column: {} ({}): {}", s.name, s.sf_type, s.reason);
+    let batch = text_batch(
+        &[
+            "field",
+            "salesforce_type",
+            "arrow_type",
+            "nullable",
+            "filterable",
+        ],
+        &rows,
+    )?;
+    args.output.write_batch(batch).await?;
+    if !args.output.quiet {
+        for s in &object.skipped {
+            eprintln!("not a column: {} ({}): {}", s.name, s.sf_type, s.reason);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

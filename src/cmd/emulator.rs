@@ -4,6 +4,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::outln;
+
 use anyhow::Context as _;
 use sfdf_emulator::EmulatedOrg;
 
@@ -55,6 +57,10 @@ pub struct Args {
     /// Password matching --username (no security token needed).
     #[arg(long, requires = "username")]
     pub password: Option<String>,
+    /// Token the admin and fault endpoints (`/__emulator/…`) require as
+    /// `Authorization: Bearer TOKEN`. Bound beyond loopback, one is made up when not given.
+    #[arg(long)]
+    pub admin_token: Option<String>,
 }
 
 /// Runs `sfdf emulator`.
@@ -77,6 +83,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let (Some(user), Some(password)) = (args.username, args.password) {
         builder = builder.user_password(user, password);
     }
+    let admin_token = args
+        .admin_token
+        .clone()
+        .or_else(|| (!args.bind.is_loopback()).then(random_token));
+    if let Some(token) = &admin_token {
+        builder = builder.admin_token(token.clone());
+    }
     if let Some(tls_port) = args.tls_port {
         builder = builder.tls_bind(SocketAddr::new(args.bind, tls_port));
     }
@@ -94,28 +107,63 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             )
         })?;
     }
-    let base = org.base_url();
-    println!(
-        "sfdf emulator: an emulated Salesforce org ({} Account rows, seed {})",
-        args.rows, args.seed
-    );
-    println!("  instance / My Domain URL : {base}");
-    if let Some(tls) = org.tls_base_url() {
-        println!(
-            "  HTTPS                    : {tls}  (certificate: {})",
-            args.cert_out.display()
+    // Bound to every interface (0.0.0.0 or ::), the org's own URL names no reachable host;
+    // sfdf (and most clients) on this machine reach it on loopback.
+    let base = if args.bind.is_unspecified() {
+        org.base_url()
+            .replace("0.0.0.0", "127.0.0.1")
+            .replace("[::]", "[::1]")
+    } else {
+        org.base_url().to_owned()
+    };
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: listening on {} beyond loopback: anyone who reaches this port can use the emulated org, whose credentials below are not secret; its admin and fault endpoints ({base}/__emulator/…) have no authentication of their own, so they require the admin token below",
+            args.bind
         );
     }
-    println!("  token endpoint           : {base}/services/oauth2/token");
-    println!("  client id                : {}", org.client_id());
-    println!("  client secret            : {}", org.client_secret());
-    println!("  username                 : {}", org.username());
-    println!("  password                 : {}", org.password());
-    println!("  request log, faults      : {base}/__emulator/requests, {base}/__emulator/faults/…");
-    println!("Serving until Ctrl-C.");
+    outln!(
+        "sfdf emulator: an emulated Salesforce org ({} Account rows, seed {})",
+        args.rows,
+        args.seed
+    )?;
+    outln!("  instance / My Domain URL : {base}")?;
+    if let Some(tls) = org.tls_base_url() {
+        outln!(
+            "  HTTPS                    : {tls}  (certificate: {})",
+            args.cert_out.display()
+        )?;
+    }
+    outln!("  token endpoint           : {base}/services/oauth2/token")?;
+    outln!("  client id                : {}", org.client_id())?;
+    outln!("  client secret            : {}", org.client_secret())?;
+    outln!("  username                 : {}", org.username())?;
+    outln!("  password                 : {}", org.password())?;
+    outln!("  request log, faults      : {base}/__emulator/requests, {base}/__emulator/faults/…")?;
+    if let Some(token) = &admin_token {
+        outln!("  admin token              : {token}  (Authorization: Bearer …)")?;
+    }
+    outln!("Serving until Ctrl-C.")?;
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
-    println!("sfdf emulator: stopped");
+    outln!("sfdf emulator: stopped")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// 128 random bits as hex, from the standard library's randomly keyed hasher (seeded from
+/// the operating system): enough to keep strangers out of a test org's admin endpoints.
+fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let half = || {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default(),
+        );
+        h.finish()
+    };
+    format!("{:016x}{:016x}", half(), half())
 }

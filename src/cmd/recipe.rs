@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use sfdf_recipes::{Error, Plan, PlanSettings, Progress, Recipe};
 
+use crate::outln;
+
 /// Subcommands of `sfdf recipe`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -39,19 +41,19 @@ pub enum Command {
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Schema => {
-            print!("{}", sfdf_recipes::recipe_json_schema());
+            outln!("{}", sfdf_recipes::recipe_json_schema().trim_end())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { file } => match plan(&file, None).await {
             Ok(_) => {
-                println!("ok");
+                outln!("ok")?;
                 Ok(ExitCode::SUCCESS)
             }
             Err(error) => report(error),
         },
         Command::Explain { file, partitions } => match plan(&file, partitions).await {
             Ok(plan) => {
-                print!("{}", plan.explain().await?);
+                outln!("{}", plan.explain().await?.trim_end())?;
                 Ok(ExitCode::SUCCESS)
             }
             Err(error) => report(error),
@@ -62,15 +64,15 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Err(error) => return report(error),
             };
             let summaries = plan.run(&mut show_progress).await?;
-            println!("{:<24} {:>10} {:>9}  path", "output", "rows", "seconds");
+            outln!("{:<24} {:>10} {:>9}  path", "output", "rows", "seconds")?;
             for s in &summaries {
-                println!(
+                outln!(
                     "{:<24} {:>10} {:>9.3}  {}",
                     s.node,
                     s.rows,
                     s.elapsed.as_secs_f64(),
                     s.path.display()
-                );
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }

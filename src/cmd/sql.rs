@@ -1,6 +1,7 @@
-//! `sfdf sql FILE [QUERY]`: SQL over a connection's objects, once or in a shell.
+//! `sfdf sql [FILE] [QUERY]`: SQL over a connection's objects, from the command line, a
+//! script, or an interactive shell.
 
-mod output;
+mod script;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,177 +10,145 @@ use std::time::Instant;
 use anyhow::Context;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::Statement;
-use rustyline::DefaultEditor;
-use rustyline::error::ReadlineError;
+use datafusion::sql::parser::{DFParser, Statement};
+use datafusion::sql::sqlparser::ast;
 use sfdf_connector::provider;
 
-pub use output::{Destination, Format};
+use super::connection_arg::{self, ConnectionArg};
+use super::output::OutputArgs;
 
 /// Arguments of `sfdf sql`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The connection file (YAML).
-    pub file: PathBuf,
-    /// SQL to run; several statements may be separated by `;`. Without it, an interactive
-    /// shell starts.
+    #[command(flatten)]
+    pub connection: ConnectionArg,
+    /// SQL to run; several statements may be separated by `;`. Without it (and without
+    /// -c / -f), statements are read from standard input: an interactive shell on a
+    /// terminal, a script otherwise.
     pub query: Option<String>,
-    /// How to write results.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write results to this file instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    /// SQL to run (repeatable; after QUERY, in order).
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    pub commands: Vec<String>,
+    /// A file of SQL statements to run (repeatable; after the commands, in order).
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// How many partitions scans and joins use (default: the number of CPUs).
     #[arg(long)]
     pub partitions: Option<usize>,
 }
 
 /// Runs `sfdf sql`.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let connection = sfdf_connector::Connection::from_yaml_file(&args.file)?;
-    for warning in connection.warnings() {
-        eprintln!("warning: {warning}");
+pub async fn run(mut args: Args) -> anyhow::Result<ExitCode> {
+    args.resolve_env_connection();
+    args.output.check()?;
+    // Everything given on the command line is read and parsed before connecting: a typo
+    // costs no token, and several result sets cannot all go to one --output file.
+    let mut texts: Vec<String> = args.query.iter().chain(&args.commands).cloned().collect();
+    for file in &args.files {
+        texts.push(
+            std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read SQL file {}", file.display()))?,
+        );
     }
+    let mut results = 0;
+    for text in &texts {
+        let statements = DFParser::parse_sql(text).map_err(plain)?;
+        results += statements.iter().filter(|s| returns_rows(s)).count();
+    }
+    refuse_several_results(&args.output, results)?;
+
+    let (path, connection) = args.connection.load()?;
     let ctx = provider::SessionBuilder::new()
         .target_partitions(args.partitions)
         .connection(connection)
         .build()
         .await
-        .with_context(|| format!("cannot open the connection in {}", args.file.display()))?;
-    let destination = Destination {
-        path: args.output.clone(),
+        .with_context(|| format!("cannot open the connection in {}", path.display()))?;
+    let mut runner = Runner {
+        ctx: &ctx,
+        output: &args.output,
+        timings: false,
+        results: 0,
     };
-    match &args.query {
-        Some(query) => {
-            run_text(&ctx, query, args.format, &destination, false).await?;
-            Ok(ExitCode::SUCCESS)
+    if !texts.is_empty() {
+        for text in &texts {
+            runner.run_text(text).await?;
         }
-        None => shell(&ctx, args.format, &destination).await,
+        return Ok(ExitCode::SUCCESS);
     }
+    script::run_stdin(&mut runner).await
 }
 
-/// Parses `text` (one or more statements) and runs each, writing its results.
-pub async fn run_text(
-    ctx: &SessionContext,
-    text: &str,
-    format: Format,
-    destination: &Destination,
-    timings: bool,
-) -> anyhow::Result<()> {
-    let statements = provider::parse(ctx, text).map_err(plain)?;
-    for statement in statements {
-        run_statement(ctx, statement, format, destination, timings).await?;
+fn refuse_several_results(output: &OutputArgs, results: usize) -> anyhow::Result<()> {
+    if let Some(path) = &output.output
+        && results > 1
+    {
+        anyhow::bail!(
+            "{results} statements return rows, but --output {} holds one result: run them one at a time, each with its own --output (statements such as SET or CREATE VIEW may come along)",
+            path.display()
+        );
     }
     Ok(())
 }
 
-async fn run_statement(
-    ctx: &SessionContext,
-    statement: Statement,
-    format: Format,
-    destination: &Destination,
-    timings: bool,
-) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let work = async {
-        let frame = provider::statement_to_dataframe(ctx, statement)
+/// Whether a statement answers with rows (a query, `EXPLAIN`, `SHOW`, `DESCRIBE`) rather
+/// than only changing the session (`SET`, `CREATE VIEW`, ..).
+fn returns_rows(statement: &Statement) -> bool {
+    match statement {
+        Statement::Explain(_) => true,
+        Statement::Statement(s) => matches!(
+            s.as_ref(),
+            ast::Statement::Query(_)
+                | ast::Statement::Explain { .. }
+                | ast::Statement::ExplainTable { .. }
+                | ast::Statement::ShowTables { .. }
+                | ast::Statement::ShowColumns { .. }
+                | ast::Statement::ShowVariable { .. }
+                | ast::Statement::ShowFunctions { .. }
+        ),
+        _ => false,
+    }
+}
+
+/// Runs statements against one session, writing each result.
+pub struct Runner<'a> {
+    /// The session.
+    pub ctx: &'a SessionContext,
+    /// Where results go.
+    pub output: &'a OutputArgs,
+    /// Say each statement's rows and time on standard error (the interactive shell).
+    pub timings: bool,
+    /// Statements that returned rows so far (an --output file takes one).
+    results: usize,
+}
+
+impl Runner<'_> {
+    /// Parses `text` (one or more statements) and runs each; stops at the first error.
+    pub async fn run_text(&mut self, text: &str) -> anyhow::Result<()> {
+        let statements = provider::parse(self.ctx, text).map_err(plain)?;
+        for statement in statements {
+            if returns_rows(&statement) {
+                self.results += 1;
+                refuse_several_results(self.output, self.results)?;
+            }
+            self.run_statement(statement).await?;
+        }
+        Ok(())
+    }
+
+    async fn run_statement(&self, statement: Statement) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let frame = provider::statement_to_dataframe(self.ctx, statement)
             .await
             .map_err(plain)?;
         let stream = frame.execute_stream().await.map_err(plain)?;
-        output::write(stream, format, destination).await
-    };
-    // Ctrl-C drops the query (planning included): its streams go, and with them the
-    // org's query jobs are aborted.
-    let rows = tokio::select! {
-        rows = work => rows?,
-        _ = tokio::signal::ctrl_c() => {
-            // Dropping the query sends the job abort from a background task; give it a
-            // moment before the process (and its runtime) may end.
-            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            anyhow::bail!("query cancelled (Ctrl-C); its Bulk job was aborted");
+        let rows = self.output.write(stream).await?;
+        if self.timings && !self.output.quiet {
+            eprintln!("{rows} row(s) in {:.3} s", started.elapsed().as_secs_f64());
         }
-    };
-    if timings {
-        eprintln!("{rows} row(s) in {:.3} s", started.elapsed().as_secs_f64());
-    }
-    Ok(())
-}
-
-const HELP: &str = "\
-Statements end with `;` and may span lines. Names resolve ignoring case, as in SOQL.
-  \\d            list tables
-  \\d NAME       describe a table
-  \\q            quit (or Ctrl-D)
-  EXPLAIN ...    show the plan, including each scan's SOQL";
-
-async fn shell(
-    ctx: &SessionContext,
-    format: Format,
-    destination: &Destination,
-) -> anyhow::Result<ExitCode> {
-    let mut editor = DefaultEditor::new()?;
-    let history = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".sfdf_history"));
-    if let Some(path) = &history {
-        // No history yet is fine.
-        let _ = editor.load_history(path);
-    }
-    eprintln!("sfdf SQL shell. End statements with `;`. \\? for help, \\q to quit.");
-    let mut buffer = String::new();
-    loop {
-        let prompt = if buffer.is_empty() {
-            "sfdf> "
-        } else {
-            "  ... "
-        };
-        match editor.readline(prompt) {
-            Ok(line) => {
-                let trimmed = line.trim();
-                if buffer.is_empty() && trimmed.starts_with('\\') {
-                    let _ = editor.add_history_entry(trimmed);
-                    match backslash_command(trimmed) {
-                        Some(sql) => report(run_text(ctx, &sql, format, destination, true).await),
-                        None if matches!(trimmed, "\\q" | "\\quit") => break,
-                        None => eprintln!("{HELP}"),
-                    }
-                    continue;
-                }
-                if buffer.is_empty()
-                    && matches!(trimmed.to_ascii_lowercase().as_str(), "quit" | "exit")
-                {
-                    break;
-                }
-                if !buffer.is_empty() {
-                    buffer.push('\n');
-                }
-                buffer.push_str(&line);
-                if trimmed.ends_with(';') {
-                    let text = std::mem::take(&mut buffer);
-                    let _ = editor.add_history_entry(text.as_str());
-                    report(run_text(ctx, &text, format, destination, true).await);
-                }
-            }
-            Err(ReadlineError::Interrupted) => {
-                // Ctrl-C while typing drops the statement being written, as psql does.
-                buffer.clear();
-            }
-            Err(ReadlineError::Eof) => break,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if let Some(path) = &history {
-        let _ = editor.save_history(path);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn backslash_command(command: &str) -> Option<String> {
-    let mut words = command.split_whitespace();
-    match (words.next()?, words.next()) {
-        ("\\d", None) => Some("SHOW TABLES;".into()),
-        // The name is passed as an identifier: quoting keeps it a single name.
-        ("\\d", Some(name)) => Some(format!("DESCRIBE {};", name.replace(['"', ';'], ""))),
-        _ => None,
+        Ok(())
     }
 }
 
@@ -192,8 +161,29 @@ pub(crate) fn plain(error: DataFusionError) -> anyhow::Error {
     }
 }
 
-fn report(result: anyhow::Result<()>) {
-    if let Err(e) = result {
-        eprintln!("error: {e:#}");
+impl Args {
+    /// With `SFDF_CONNECTION` set, `sfdf sql "SELECT .."` means the query, not a file of
+    /// that name: clap gives the one positional to FILE, so it moves to QUERY when it names
+    /// no file.
+    pub fn resolve_env_connection(&mut self) {
+        let Some(from_env) = std::env::var_os(connection_arg::ENV) else {
+            return;
+        };
+        let Some(given) = &self.connection.file else {
+            return;
+        };
+        if self.query.is_none() && given.as_os_str() != from_env && !given.exists() {
+            self.query = Some(given.to_string_lossy().into_owned());
+            self.connection.file = Some(PathBuf::from(from_env));
+        }
+    }
+
+    /// Whether this run is the interactive shell (no SQL given, standard input a terminal).
+    pub fn is_interactive(&self) -> bool {
+        use std::io::IsTerminal;
+        self.query.is_none()
+            && self.commands.is_empty()
+            && self.files.is_empty()
+            && std::io::stdin().is_terminal()
     }
 }

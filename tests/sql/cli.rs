@@ -57,13 +57,13 @@ async fn sql_writes_csv_and_json_for_a_connection_file() {
     ids.sort();
     assert!(lines[1].starts_with(&ids[0]), "{stdout}");
 
-    let json = dir.path().join("out.json");
+    let json = dir.path().join("out.ndjson");
     let out = sfdf(vec![
         "sql".into(),
         file.clone(),
         "SELECT Name FROM Account WHERE NumberOfEmployees > 10 LIMIT 2".into(),
         "--format".into(),
-        "json".into(),
+        "ndjson".into(),
         "--output".into(),
         json.display().to_string(),
     ])
@@ -219,7 +219,7 @@ async fn ctrl_c_aborts_the_running_bulk_job() {
         .await
         .expect("joins");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("cancelled"), "{stderr}");
     let aborts = org
         .requests()

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::{App, json_ok, json_with};
 use crate::faults::{Failure, FaultState};
 
-pub(crate) fn routes() -> Router<App> {
+pub(crate) fn routes(app: &App) -> Router<App> {
     Router::new()
         .route("/__emulator/faults", delete(clear_faults))
         .route("/__emulator/faults/fail-next", post(fail_next))
@@ -37,6 +37,32 @@ pub(crate) fn routes() -> Router<App> {
         .route("/__emulator/soap-login", post(soap_login))
         .route("/__emulator/requests", get(requests).delete(clear_requests))
         .route("/__emulator/recycle-bin/empty", post(empty_recycle_bin))
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            require_admin_token,
+        ))
+}
+
+/// With an admin token set, the admin endpoints answer 401 without it.
+async fn require_admin_token(
+    State(app): State<App>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(token) = &app.state.admin_token {
+        let given = request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return json_with(
+                StatusCode::UNAUTHORIZED,
+                &json!({"error": "the admin endpoints need `Authorization: Bearer TOKEN` (the token sfdf emulator printed)"}),
+            );
+        }
+    }
+    next.run(request).await
 }
 
 fn bad_request(message: String) -> Response {

@@ -110,7 +110,7 @@ pub(crate) fn router(state: Arc<OrgState>, base_url: String) -> Router {
         .route("/services/data", get(rest::versions))
         .route("/services/data/", get(rest::versions))
         .nest("/services/data/{version}", data)
-        .merge(admin::routes())
+        .merge(admin::routes(&app))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(app.clone(), track))

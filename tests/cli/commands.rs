@@ -1,0 +1,163 @@
+//! Every command takes the connection the same way and writes through the same writer.
+
+use super::{connection_file, ok, sfdf, stderr, stdout};
+use crate::support::org;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sfdf_connection_names_the_file_and_format_works_on_every_command() {
+    let org = org(30).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = connection_file(&org, dir.path());
+
+    let out = sfdf(["objects", "--format", "csv"])
+        .env("SFDF_CONNECTION", &conn)
+        .output()
+        .await;
+    ok(&out);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("name,label,custom,replicateable\n"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Account,Account,no,yes")),
+        "{text}"
+    );
+
+    let out = sfdf(["describe", "Account", "--format", "json"])
+        .env("SFDF_CONNECTION", &conn)
+        .output()
+        .await;
+    ok(&out);
+    let fields: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let name = fields
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|f| f["field"] == "Name")
+        .expect("Name is described");
+    assert_eq!(name["arrow_type"], "Utf8");
+
+    let out = sfdf(["connection", "test", "--format", "ndjson"])
+        .env("SFDF_CONNECTION", &conn)
+        .output()
+        .await;
+    ok(&out);
+    let steps: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(steps.len(), 5, "{}", stdout(&out));
+    assert!(steps.iter().all(|s| s["status"] == "ok"), "{steps:?}");
+
+    let out = sfdf([
+        "sql",
+        "SELECT count(*) AS n FROM Account",
+        "--format",
+        "csv",
+    ])
+    .env("SFDF_CONNECTION", &conn)
+    .output()
+    .await;
+    ok(&out);
+    assert!(stdout(&out).starts_with("n\n"), "{}", stdout(&out));
+
+    let out = sfdf(["objects"]).output().await;
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("SFDF_CONNECTION"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_go_to_standard_error() {
+    let org = org(30).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = dir.path().join("legacy.yaml");
+    std::fs::write(
+        &conn,
+        format!(
+            "connection_name: Legacy\ndeveloper_name: legacy\nauth_type: password\ndomain_url: {base}\nservice_url: {base}\nusername: {}\npassword: {}\napi_type: rest\n",
+            org.username(),
+            org.password(),
+            base = org.base_url(),
+        ),
+    )
+    .expect("writes");
+    let out = sfdf([
+        "connection".as_ref(),
+        "test".as_ref(),
+        conn.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ])
+    .output()
+    .await;
+    ok(&out);
+    let _: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is only JSON");
+    assert!(
+        stderr(&out).contains("warning: auth_type `password`"),
+        "the warning is on stderr: {}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_emulator_on_every_interface_prints_a_url_sfdf_accepts_and_warns() {
+    use std::io::{BufRead, BufReader};
+    let run = sfdf([
+        "emulator", "--bind", "0.0.0.0", "--port", "0", "--rows", "20",
+    ]);
+    let (url, token, warning, (mut child, _stdout)) = tokio::task::spawn_blocking(move || {
+        let mut child = run.command().spawn().expect("starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut value_of = |label: &str| {
+            lines
+                .by_ref()
+                .map_while(Result::ok)
+                .find_map(|l| {
+                    l.split_once(label)
+                        .map(|(_, v)| v.split_whitespace().next().unwrap_or("").to_owned())
+                })
+                .unwrap_or_else(|| panic!("{label} is printed"))
+        };
+        let url = value_of("instance / My Domain URL : ");
+        let token = value_of("admin token              : ");
+        let mut warning = String::new();
+        BufReader::new(child.stderr.take().expect("stderr"))
+            .read_line(&mut warning)
+            .expect("reads");
+        // Kept open until the end: the emulator stops when its output's reader goes away.
+        (url, token, warning, (child, lines))
+    })
+    .await
+    .expect("joins");
+    let client = reqwest::Client::new();
+    let requests = format!("{url}/__emulator/requests");
+    let without = client.get(&requests).send().await.map(|r| r.status());
+    let with = client
+        .get(&requests)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .map(|r| r.status());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(without.ok().map(|s| s.as_u16()), Some(401));
+    assert_eq!(with.ok().map(|s| s.as_u16()), Some(200));
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(
+        warning.contains("require the admin token"),
+        "the warning says so: {warning}"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("c.yaml");
+    std::fs::write(
+        &file,
+        format!("connection_name: E\ndeveloper_name: e\ndomain_url: {url}\nclient_id: x\nclient_secret: y\n"),
+    )
+    .expect("writes");
+    let out = sfdf(["connection".as_ref(), "validate".as_ref(), file.as_os_str()])
+        .output()
+        .await;
+    ok(&out);
+}
