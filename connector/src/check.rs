@@ -2,7 +2,8 @@
 //! in plain words.
 //!
 //! Steps, in order (a failed step skips the rest): token, identity, API access, object
-//! list, a one-row query with the connection's API type.
+//! list, and with the connection's API type the real query of every configured object
+//! (its fields and data sync filter, `LIMIT 1`), or one row of Account when none is.
 
 use futures::StreamExt;
 
@@ -166,47 +167,68 @@ pub async fn test_connection(connection: &Connection) -> ConnectionReport {
         format!("{} objects visible", objects.len()),
     );
 
-    let target = connection
-        .objects()
-        .and_then(|o| o.first().map(|s| s.name.clone()))
-        .or_else(|| {
-            objects
+    // With objects configured, each one's real query (its fields and its data sync filter,
+    // one row) runs, so a misspelt field or filter fails here rather than in the first sync
+    // or SQL query. Without, one row of Account (or the first object).
+    let queries: Vec<Result<SoqlQuery, Error>> = match connection.objects() {
+        Some(selected) => {
+            let mut queries = Vec::with_capacity(selected.len());
+            for object in selected {
+                queries.push(
+                    session
+                        .query_for(&object.name)
+                        .await
+                        .map(|q| q.limit(Some(1))),
+                );
+            }
+            queries
+        }
+        None => {
+            let target = objects
                 .iter()
                 .find(|o| o.name == "Account")
-                .map(|o| o.name.clone())
-        })
-        .or_else(|| objects.first().map(|o| o.name.clone()));
-    let Some(target) = target else {
-        pass(&mut report, "query", "no object to query".into());
-        return report;
-    };
-    let query = SoqlQuery::new(&target).columns(["Id"]).limit(Some(1));
-    let result = async {
-        let plan = session
-            .plan_with(
-                &query,
-                &PlanOptions {
-                    partitions: 1,
-                    ..PlanOptions::default()
-                },
-            )
-            .await?;
-        let mut rows = 0;
-        let mut stream = plan.stream();
-        while let Some(b) = stream.next().await {
-            rows += b?.num_rows();
+                .or_else(|| objects.first())
+                .map(|o| o.name.clone());
+            let Some(target) = target else {
+                pass(&mut report, "query", "no object to query".into());
+                return report;
+            };
+            vec![Ok(SoqlQuery::new(&target).columns(["Id"]).limit(Some(1)))]
         }
-        Ok::<_, Error>((plan.soql().to_string(), rows))
+    };
+    let mut details = Vec::with_capacity(queries.len());
+    for query in queries {
+        let result = async {
+            let query = query?;
+            let plan = session
+                .plan_with(
+                    &query,
+                    &PlanOptions {
+                        partitions: 1,
+                        ..PlanOptions::default()
+                    },
+                )
+                .await?;
+            let mut rows = 0;
+            let mut stream = plan.stream();
+            while let Some(b) = stream.next().await {
+                rows += b?.num_rows();
+            }
+            Ok::<_, Error>((plan.soql().to_string(), rows))
+        }
+        .await;
+        match result {
+            Ok((soql, rows)) => details.push(format!(
+                "{} `{soql}` returned {rows} row(s)",
+                connection.api_type()
+            )),
+            Err(e) => {
+                fail(&mut report, "query", &e);
+                return report;
+            }
+        }
     }
-    .await;
-    match result {
-        Ok((soql, rows)) => pass(
-            &mut report,
-            "query",
-            format!("{} `{soql}` returned {rows} row(s)", connection.api_type()),
-        ),
-        Err(e) => fail(&mut report, "query", &e),
-    }
+    pass(&mut report, "query", details.join("; "));
     report
 }
 

@@ -214,3 +214,51 @@ async fn network_and_tls_failures() {
     assert_eq!(step, "token");
     assert!(causes.contains("TLS"), "{causes}");
 }
+
+#[tokio::test]
+async fn the_query_step_runs_each_configured_object_s_real_query() {
+    let org = org(20, 1_000).await;
+    let with = |objects: Vec<sfdf_connector::ObjectSelection>| {
+        let mut builder = Connection::builder()
+            .developer_name("t")
+            .domain_url(org.base_url())
+            .client_credentials(org.client_id(), org.client_secret().into())
+            .api_type(ApiType::Rest);
+        for o in objects {
+            builder = builder.object(o);
+        }
+        builder.build().unwrap()
+    };
+    use sfdf_connector::ObjectSelection;
+    let good = with(vec![
+        ObjectSelection::new("Account")
+            .fields(["Id", "Name"])
+            .filter("Industry != null"),
+        ObjectSelection::new("Contact").fields(["Id", "LastName"]),
+    ]);
+    let report = test_connection(&good).await;
+    assert!(report.passed(), "{report:#?}");
+    let detail = &report.steps[4].detail;
+    assert!(
+        detail.contains("SELECT Id, Name FROM Account WHERE Industry != null LIMIT 1")
+            || detail.contains("SELECT Id, Name FROM Account WHERE Industry != NULL LIMIT 1"),
+        "{detail}"
+    );
+    assert!(detail.contains("FROM Contact"), "{detail}");
+
+    for (selection, bad) in [
+        (
+            ObjectSelection::new("Contact").fields(["Id", "LastNmae"]),
+            "LastNmae",
+        ),
+        (
+            ObjectSelection::new("Account").filter("Industy = 'Energy'"),
+            "Industy",
+        ),
+    ] {
+        let report = test_connection(&with(vec![selection])).await;
+        let failed = report.failure().expect("the query step fails");
+        assert_eq!(failed.name, "query", "{report:#?}");
+        assert!(failed.detail.contains(bad), "{}", failed.detail);
+    }
+}
