@@ -37,6 +37,10 @@ pub struct Args {
     /// How many partitions scans and joins use (default: the number of CPUs).
     #[arg(long)]
     pub partitions: Option<usize>,
+    /// Read through queryAll: deleted rows still in the recycle bin come too, with
+    /// `IsDeleted = true` (same as `SET sfdf.include_deleted = true`).
+    #[arg(long)]
+    pub include_deleted: bool,
 }
 
 /// Runs `sfdf sql`.
@@ -62,6 +66,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     let (path, connection) = args.connection.load()?;
     let ctx = provider::SessionBuilder::new()
         .target_partitions(args.partitions)
+        .include_deleted(args.include_deleted)
         .connection(connection)
         .build()
         .await

@@ -256,3 +256,28 @@ async fn rest_and_soap_scans_answer_like_bulk() {
         assert_eq!(sent, [soql], "{api_type}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_rows_are_read_through_query_all_when_asked() {
+    let org = org(200).await;
+    let all = org.records("Account").expect("Account").len();
+    let alive = live(&org, "Account").len();
+    assert!(
+        all > alive,
+        "the emulated org has deleted Accounts in its recycle bin"
+    );
+    let ctx = context(&org).await;
+    let count = |rows: Vec<datafusion::arrow::array::RecordBatch>| texts(&rows, "n");
+    let n = count(query(&ctx, "SELECT count(*) AS n FROM Account").await);
+    assert_eq!(n, [Some(alive.to_string())]);
+    query(&ctx, "SET sfdf.include_deleted = true").await;
+    let n = count(query(&ctx, "SELECT count(*) AS n FROM Account").await);
+    assert_eq!(n, [Some(all.to_string())]);
+    let n = count(query(&ctx, "SELECT count(*) AS n FROM Account WHERE IsDeleted").await);
+    assert_eq!(n, [Some((all - alive).to_string())]);
+    let plan = query(&ctx, "EXPLAIN SELECT Id FROM Account").await;
+    let plan = datafusion::arrow::util::pretty::pretty_format_batches(&plan)
+        .expect("prints")
+        .to_string();
+    assert!(plan.contains("queryAll"), "{plan}");
+}

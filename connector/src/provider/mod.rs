@@ -130,7 +130,22 @@ impl SessionBuilder {
         self
     }
 
-    /// `bulkv2` scans read one Bulk job per `SystemModstamp` window (one per partition)
+    /// Scans read through `queryAll`: deleted rows still in the recycle bin come too, with
+    /// `IsDeleted = true`; SQL: `SET sfdf.include_deleted = true`.
+    pub fn include_deleted(mut self, yes: bool) -> Self {
+        self.config = with_scan_options(self.config);
+        if let Some(options) = self
+            .config
+            .options_mut()
+            .extensions
+            .get_mut::<ScanOptions>()
+        {
+            options.include_deleted = yes;
+        }
+        self
+    }
+
+    /// Bulk scans with more than one partition run one job per `SystemModstamp` window
     /// instead of spreading one job's pages; SQL: `SET sfdf.bulk_windows = true`.
     pub fn bulk_windows(mut self, yes: bool) -> Self {
         self.config = with_scan_options(self.config);

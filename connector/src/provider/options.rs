@@ -13,6 +13,9 @@ datafusion::common::extensions_options! {
         /// Fewest rows a `SystemModstamp` window should hold: smaller objects are read
         /// with fewer windows, down to one query (`PlanOptions::window_min_rows`).
         pub window_min_rows: u64, default = 2000
+        /// Read through `queryAll` (Bulk: the `queryAll` operation): deleted rows still in
+        /// the recycle bin, and archived rows, come too, with `IsDeleted = true`.
+        pub include_deleted: bool, default = false
     }
 }
 

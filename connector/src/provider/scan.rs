@@ -70,10 +70,15 @@ impl DisplayAs for SoqlScanExec {
             0 => String::new(),
             n => format!("windows={n} on SystemModstamp, "),
         };
+        let deleted = if plan.query().include_deleted {
+            "queryAll, "
+        } else {
+            ""
+        };
         match t {
             DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
                 f,
-                "SoqlScanExec: api={}, partitions={}, {windows}api_calls>={}, soql={}",
+                "SoqlScanExec: api={}, {deleted}partitions={}, {windows}api_calls>={}, soql={}",
                 plan.api_type(),
                 plan.partition_count(),
                 plan.min_api_calls(),

@@ -165,7 +165,6 @@ impl TableProvider for ObjectTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let query = self.scan_query(projection, filters, limit);
         // `target_partitions` decides the partitions: Bulk pages spread over them, or one
         // SystemModstamp window each (REST/SOAP always, Bulk with `sfdf.bulk_windows`).
         let scan = state
@@ -175,6 +174,9 @@ impl TableProvider for ObjectTable {
             .get::<super::ScanOptions>()
             .cloned()
             .unwrap_or_default();
+        let query = self
+            .scan_query(projection, filters, limit)
+            .include_deleted(scan.include_deleted);
         let options = PlanOptions {
             partitions: state.config().target_partitions().max(1),
             bulk_windows: scan.bulk_windows,
