@@ -84,7 +84,7 @@ fn main() -> ExitCode {
         // The reader of standard output went away (`| head`): it had what it wanted.
         Err(e) if cmd::output::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", cmd::error_text(&e));
             ExitCode::FAILURE
         }
     }

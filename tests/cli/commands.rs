@@ -161,3 +161,51 @@ async fn the_emulator_on_every_interface_prints_a_url_sfdf_accepts_and_warns() {
         .await;
     ok(&out);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn include_deleted_reads_the_recycle_bin_too() {
+    let org = org(100).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = connection_file(&org, dir.path());
+    let all = org.records("Account").expect("Account").len();
+    let out = sfdf([
+        "sql".as_ref(),
+        conn.as_os_str(),
+        "SELECT count(*) AS n FROM Account".as_ref(),
+        "--include-deleted".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+    ])
+    .output()
+    .await;
+    ok(&out);
+    assert_eq!(stdout(&out), format!("n\n{all}\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_org_is_said_once() {
+    // Nothing listens on this port once the listener is gone.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = dir.path().join("gone.yaml");
+    std::fs::write(
+        &conn,
+        format!("connection_name: Gone\ndeveloper_name: gone\ndomain_url: http://127.0.0.1:{port}\nclient_id: x\nclient_secret: y\n"),
+    )
+    .expect("writes");
+    let out = sfdf(["objects".as_ref(), conn.as_os_str()]).output().await;
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    let words: Vec<&str> = lines[0].split(": ").collect();
+    let mut seen = std::collections::HashSet::new();
+    assert!(
+        words.iter().all(|w| seen.insert(*w)),
+        "a cause is repeated: {}",
+        lines[0]
+    );
+}

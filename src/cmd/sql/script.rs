@@ -164,7 +164,7 @@ async fn run(runner: &mut Runner<'_>, lines: &Lines, text: &str) -> anyhow::Resu
         if super::super::output::is_closed_pipe(&e) {
             return Err(e);
         }
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", super::super::error_text(&e));
     }
     Ok(())
 }
