@@ -6,8 +6,8 @@ use soql::{
     CategorySelector, CompareOp, Comparison, CurrencyCode, DataCategoryFilter, Direction, Expr,
     FieldExpr, FieldPath, FieldsKind, ForClause, From, Function, FunctionArg, FunctionCall,
     GroupBy, GroupingKind, Ident, InCondition, InValues, IncludesCondition, Literal, NullsOrder,
-    Number, OrderBy, Query, RelativeDate, SelectField, SelectItem, Span, TypeOf, TypeOfWhen,
-    UpdateClause, With, parse, parse_where,
+    Number, OrderBy, Query, RelationshipAlias, RelativeDate, SelectField, SelectItem, Span, TypeOf,
+    TypeOfWhen, UpdateClause, With, parse, parse_where,
 };
 
 const RESERVED: &[&str] = &[
@@ -29,6 +29,21 @@ fn path() -> impl Strategy<Value = FieldPath> {
         segments,
         span: Span::NONE,
     })
+}
+
+/// `c.Account a` in a `FROM` list: a path of two or more segments, maybe an alias.
+fn relationship_alias() -> impl Strategy<Value = RelationshipAlias> {
+    (
+        prop::collection::vec(ident(), 2..4),
+        prop::option::of(ident()),
+    )
+        .prop_map(|(segments, alias)| RelationshipAlias {
+            path: FieldPath {
+                segments,
+                span: Span::NONE,
+            },
+            alias,
+        })
 }
 
 fn call(function: Function, args: Vec<FunctionArg>) -> FieldExpr {
@@ -292,7 +307,14 @@ fn query(depth: u32) -> BoxedStrategy<Query> {
             })
         });
     let item = match &sub {
-        Some(s) => prop_oneof![6 => plain_item, 1 => count, 1 => fields, 1 => type_of, 1 => s.clone().prop_map(|q| SelectItem::Subquery(Box::new(q)))].boxed(),
+        Some(s) => {
+            // A child subquery may name its relationship through the outer object.
+            let child = (s.clone(), prop::option::of(ident())).prop_map(|(mut q, parent)| {
+                q.from.parent = parent;
+                SelectItem::Subquery(Box::new(q))
+            });
+            prop_oneof![6 => plain_item, 1 => count, 1 => fields, 1 => type_of, 1 => child].boxed()
+        }
         None => prop_oneof![6 => plain_item, 1 => count, 1 => fields, 1 => type_of].boxed(),
     };
     let group_by = (
@@ -310,6 +332,7 @@ fn query(depth: u32) -> BoxedStrategy<Query> {
             ident(),
             prop::option::of(ident()),
             prop::option::of(ident()),
+            prop::collection::vec(relationship_alias(), 0..3),
         ),
         (
             prop::option::of(expr(sub.clone())),
@@ -337,7 +360,7 @@ fn query(depth: u32) -> BoxedStrategy<Query> {
     )
         .prop_map(
             |(
-                (select, object, alias, using_scope),
+                (select, object, alias, using_scope, relationships),
                 (where_clause, with, group_by, having),
                 (order_by, limit, offset),
                 (for_clause, update, all_rows),
@@ -345,6 +368,7 @@ fn query(depth: u32) -> BoxedStrategy<Query> {
                 select,
                 from: From {
                     alias,
+                    relationships,
                     ..From::object(object)
                 },
                 using_scope,
@@ -375,6 +399,12 @@ proptest! {
         let parsed = parsed.unwrap_or_else(|_| q.clone());
         prop_assert_eq!(&parsed, &q, "{}", printed);
         prop_assert_eq!(parsed.to_string(), printed);
+        // Writing the aliases out keeps the query valid and leaves none behind.
+        let unaliased = q.unaliased();
+        prop_assert!(unaliased.from.alias.is_none() && unaliased.from.relationships.is_empty());
+        let printed = unaliased.to_string();
+        let parsed = parse(&printed);
+        prop_assert!(parsed.is_ok(), "{printed}\n{}", parsed.err().map(|e| e.to_string()).unwrap_or_default());
     }
 
     #[test]
