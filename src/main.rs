@@ -38,6 +38,8 @@ enum Command {
     /// Check, explain and run recipes: transforms declared in YAML.
     #[command(subcommand)]
     Recipe(cmd::recipe::Command),
+    /// Copy the connection's objects into Delta tables, full or incremental.
+    Sync(cmd::sync::Args),
 }
 
 fn main() -> ExitCode {
@@ -100,6 +102,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Describe(args) => cmd::describe::run(args).await,
         Command::Sql(args) => cmd::sql::run(args).await,
         Command::Recipe(command) => cmd::recipe::run(command).await,
+        Command::Sync(args) => cmd::sync::run(args).await,
     }
 }
 

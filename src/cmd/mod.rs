@@ -11,6 +11,7 @@ pub mod output;
 pub mod recipe;
 pub mod soql;
 pub mod sql;
+pub mod sync;
 
 /// An error and its causes on one line, each cause once: a library error's message often
 /// repeats its source's text already, and printing the chain as is would say it twice or

@@ -1,0 +1,385 @@
+//! Syncing one object: choose the mode, extract, commit data and checkpoint together.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration as ChronoDuration, SubsecRound, Utc};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::kernels::aggregate::max;
+use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMillisecondType};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use futures::TryStreamExt;
+use sfdf_connector::{ExtractPlan, Session, SoqlQuery};
+
+use crate::delta::{self, Commit, DeltaDir, MergeCounts};
+use crate::report::{Mode, ObjectReport};
+use crate::source;
+use crate::state::{Source, from_version, to_version};
+use crate::{SyncOptions, table_dir};
+
+/// Fields every synced table holds besides the configured ones (appended when missing and
+/// the object has them): the key, the checkpoint fields and the delete flag.
+const KEY: &str = "Id";
+const DELETED: &str = "IsDeleted";
+const CHECKPOINT_FIELDS: [&str; 2] = ["SystemModstamp", "LastModifiedDate"];
+
+/// Syncs one object into `<target>/<developer name>/<object>/`. Never panics; a failure is
+/// in [`ObjectReport::error`] and leaves the table at its previous version.
+pub async fn sync_object(session: &Session, object: &str, options: &SyncOptions) -> ObjectReport {
+    let started = Instant::now();
+    let calls_before = session.calls_made();
+    let mut run = Run {
+        report: ObjectReport {
+            object: object.to_string(),
+            table: String::new(),
+            mode: Mode::Full,
+            reason: None,
+            rows_read: 0,
+            inserted: 0,
+            updated: 0,
+            deleted: 0,
+            api_calls: 0,
+            bytes: 0,
+            seconds: 0.0,
+            version: None,
+            checkpoint: None,
+            error: None,
+        },
+    };
+    if let Err(e) = run.go(session, object, options).await {
+        run.report.error = Some(e);
+    }
+    run.report.api_calls = session.calls_made() - calls_before;
+    run.report.seconds = started.elapsed().as_secs_f64();
+    run.report
+}
+
+struct Run {
+    report: ObjectReport,
+}
+
+impl Run {
+    async fn go(
+        &mut self,
+        session: &Session,
+        object: &str,
+        options: &SyncOptions,
+    ) -> Result<(), String> {
+        let base = session.query_for(object).await.map_err(|e| e.to_string())?;
+        let described = session.describe(object).await.map_err(|e| e.to_string())?;
+        let object = described.name.clone();
+        self.report.object = object.clone();
+        let has = |f: &str| described.field(f).is_some();
+        let checkpoint_field = CHECKPOINT_FIELDS
+            .iter()
+            .find(|f| has(f))
+            .map(|f| f.to_string());
+        let mut fields = base.columns.clone();
+        for extra in [Some(KEY), checkpoint_field.as_deref(), Some(DELETED)]
+            .into_iter()
+            .flatten()
+        {
+            if has(extra) && !fields.iter().any(|f| f.eq_ignore_ascii_case(extra)) {
+                fields.push(extra.to_string());
+            }
+        }
+        let query = base.clone().columns(fields.clone());
+        let connection = session.connection();
+        let source = Source {
+            connection: connection.developer_name().to_string(),
+            object: object.clone(),
+            api_type: connection.api_type().to_string(),
+            api_version: connection.api_version().to_string(),
+            fields,
+            filter: connection.object(&object).and_then(|s| s.filter.clone()),
+            checkpoint_field: checkpoint_field.clone(),
+        };
+        let dir_path = table_dir(&options.target, &source.connection, &object);
+        self.report.table = dir_path.display().to_string();
+        let mut dir = DeltaDir::open(&dir_path).await.map_err(|e| e.to_string())?;
+        self.report.version = dir.version();
+        let app_id = source.checkpoint_app_id();
+        let checkpoint = match dir.app_version(&app_id).await.map_err(|e| e.to_string())? {
+            Some(v) => from_version(v),
+            None => None,
+        };
+        self.report.checkpoint = checkpoint.map(|c| c.to_rfc3339());
+        let full_reason = if !dir.exists() {
+            Some("first sync".to_string())
+        } else if options.full {
+            Some("--full".to_string())
+        } else if let Some(change) = source.change_from(&dir.properties()) {
+            Some(change)
+        } else if checkpoint_field.is_none() {
+            Some(format!(
+                "{object} has no SystemModstamp or LastModifiedDate"
+            ))
+        } else if checkpoint.is_none() {
+            Some("the table has no checkpoint".to_string())
+        } else {
+            None
+        };
+        match (full_reason, checkpoint, checkpoint_field.as_deref()) {
+            (None, Some(checkpoint), Some(field)) => {
+                self.report.mode = Mode::Incremental;
+                self.incremental(
+                    session, &mut dir, &query, &source, field, checkpoint, options,
+                )
+                .await?;
+            }
+            (reason, _, _) => {
+                self.report.mode = Mode::Full;
+                self.report.reason = reason;
+                self.full(session, &mut dir, &query, &source, options)
+                    .await?;
+            }
+        }
+        if options.reconcile {
+            self.reconcile(session, &mut dir, &base).await?;
+        }
+        self.report.version = dir.version();
+        if dir.properties() != source.properties() {
+            // A table whose properties are still the old ones after a kill here gets a
+            // full sync next time: harmless.
+            dir.set_properties(source.properties())
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    async fn full(
+        &mut self,
+        session: &Session,
+        dir: &mut DeltaDir,
+        query: &SoqlQuery,
+        source: &Source,
+        options: &SyncOptions,
+    ) -> Result<(), String> {
+        // The checkpoint of a full sync is the moment the extraction starts: every row
+        // changed later has a later stamp (within the lookback's allowance for clocks).
+        let start = Utc::now();
+        let plan = session
+            .plan_with(query, &options.plan)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (stream, seen) = source::read(&plan);
+        let ctx = SessionContext::new();
+        let frame = delta::stream_frame(&ctx, stream).map_err(|e| e.to_string())?;
+        let commit = Commit {
+            txn: source
+                .checkpoint_field
+                .as_ref()
+                .map(|_| (source.checkpoint_app_id(), to_version(start))),
+            properties: source.properties(),
+        };
+        let written = dir.overwrite(frame, &commit).await;
+        self.report.bytes += plan.bytes_read();
+        let rows = seen.lock().map(|s| s.rows).unwrap_or(0);
+        self.report.rows_read += rows;
+        if let Err(e) = written {
+            return Err(extraction_error(&seen).unwrap_or_else(|| e.to_string()));
+        }
+        self.report.inserted = rows;
+        if commit.txn.is_some() {
+            self.report.checkpoint = Some(start.to_rfc3339());
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn incremental(
+        &mut self,
+        session: &Session,
+        dir: &mut DeltaDir,
+        query: &SoqlQuery,
+        source: &Source,
+        field: &str,
+        checkpoint: DateTime<Utc>,
+        options: &SyncOptions,
+    ) -> Result<(), String> {
+        let start = Utc::now();
+        let lookback = ChronoDuration::from_std(options.lookback).unwrap_or(ChronoDuration::MAX);
+        let since = checkpoint
+            .checked_sub_signed(lookback)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+            .trunc_subsecs(0);
+        let condition = soql::parse_where(&format!(
+            "{field} >= {}",
+            since.format("%Y-%m-%dT%H:%M:%SZ")
+        ))
+        .map_err(|e| format!("internal: checkpoint condition: {e}"))?;
+        let query = query.clone().and_filter(condition).include_deleted(true);
+        let plan = session
+            .plan_with(&query, &options.plan)
+            .await
+            .map_err(|e| e.to_string())?;
+        let batches = collect(&plan).await;
+        self.report.bytes += plan.bytes_read();
+        let batches = batches?;
+        self.report.rows_read += batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+        // The new checkpoint: the newest stamp seen, but no later than this extraction's
+        // start (a row changed while the cursor ran may carry a later stamp than one read
+        // before it changed).
+        let newest = newest_stamp(&batches, field);
+        let next = match newest {
+            Some(n) => checkpoint.max(n.min(start)),
+            None => checkpoint,
+        };
+        let ctx = SessionContext::new();
+        let changes = effective_changes(&ctx, dir, plan.schema(), batches, field)
+            .await
+            .map_err(|e| e.to_string())?;
+        let commit = Commit {
+            txn: Some((source.checkpoint_app_id(), to_version(next))),
+            properties: Default::default(),
+        };
+        let changed_rows: usize = changes.iter().map(|b| b.num_rows()).sum();
+        if changed_rows == 0 {
+            if next > checkpoint {
+                dir.commit_txn(&commit).await.map_err(|e| e.to_string())?;
+            }
+        } else {
+            let schema = changes[0].schema();
+            let table = MemTable::try_new(schema, vec![changes]).map_err(|e| e.to_string())?;
+            let frame = ctx.read_table(Arc::new(table)).map_err(|e| e.to_string())?;
+            let flag = dir_has_flag(&plan).then_some(DELETED);
+            let counts: MergeCounts = dir
+                .upsert(frame, KEY, flag, None, &commit)
+                .await
+                .map_err(|e| e.to_string())?;
+            self.report.inserted += counts.inserted;
+            self.report.updated += counts.updated;
+            self.report.deleted += counts.deleted;
+        }
+        self.report.checkpoint = Some(next.to_rfc3339());
+        Ok(())
+    }
+
+    /// Removes the table's rows whose Id the org no longer returns (hard deletes, purged
+    /// recycle bin, rows that left the sync filter): one Id-only extraction and an
+    /// anti-join.
+    async fn reconcile(
+        &mut self,
+        session: &Session,
+        dir: &mut DeltaDir,
+        base: &SoqlQuery,
+    ) -> Result<(), String> {
+        if !dir.exists() {
+            return Ok(());
+        }
+        let query = base.clone().columns([KEY]);
+        let plan = session.plan(&query).await.map_err(|e| e.to_string())?;
+        let ids = collect(&plan).await;
+        self.report.bytes += plan.bytes_read();
+        let ids = ids?;
+        let ctx = SessionContext::new();
+        let table = MemTable::try_new(plan.schema(), vec![ids]).map_err(|e| e.to_string())?;
+        ctx.register_table("org_ids", Arc::new(table))
+            .map_err(|e| e.to_string())?;
+        let provider = dir.provider(&ctx).await.map_err(|e| e.to_string())?;
+        ctx.register_table("synced", provider)
+            .map_err(|e| e.to_string())?;
+        let gone = ctx
+            .sql(&format!(
+                r#"SELECT s."{KEY}" FROM synced s LEFT ANTI JOIN org_ids o ON s."{KEY}" = o."{KEY}""#
+            ))
+            .await
+            .map_err(|e| e.to_string())?
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut ids = Vec::new();
+        for batch in &gone {
+            // Parquet scans may give strings as views.
+            let column = datafusion::arrow::compute::cast(batch.column(0), &DataType::Utf8)
+                .map_err(|e| e.to_string())?;
+            let column = column.as_string::<i32>();
+            ids.extend((0..column.len()).map(|i| column.value(i).to_string()));
+        }
+        let gone = ids;
+        let deleted = dir
+            .delete_keys(KEY, &gone, &Commit::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        self.report.deleted += deleted;
+        Ok(())
+    }
+}
+
+fn dir_has_flag(plan: &ExtractPlan) -> bool {
+    plan.schema().field_with_name(DELETED).is_ok()
+}
+
+/// Reads a whole plan into memory (an incremental sync's changes, an Id list).
+async fn collect(plan: &ExtractPlan) -> Result<Vec<RecordBatch>, String> {
+    let (stream, seen) = source::read(plan);
+    match stream.try_collect().await {
+        Ok(b) => Ok(b),
+        Err(e) => Err(extraction_error(&seen).unwrap_or_else(|| e.to_string())),
+    }
+}
+
+fn extraction_error(seen: &source::SeenRef) -> Option<String> {
+    seen.lock().ok()?.error.as_ref().map(|e| e.to_string())
+}
+
+/// The newest value of a timestamp column.
+fn newest_stamp(batches: &[RecordBatch], field: &str) -> Option<DateTime<Utc>> {
+    let mut newest: Option<i64> = None;
+    for batch in batches {
+        let Ok(i) = batch.schema().index_of(field) else {
+            continue;
+        };
+        let column = batch.column(i);
+        if !matches!(
+            column.data_type(),
+            DataType::Timestamp(TimeUnit::Millisecond, _)
+        ) {
+            continue;
+        }
+        if let Some(m) = max(column.as_primitive::<TimestampMillisecondType>()) {
+            newest = Some(newest.map_or(m, |n| n.max(m)));
+        }
+    }
+    DateTime::<Utc>::from_timestamp_millis(newest?)
+}
+
+/// The rows of an incremental extraction that change the table: the newest version of each
+/// Id (a row changed mid-scan may come twice), without those the table already holds with
+/// the same stamp and without deletions of rows it does not hold.
+async fn effective_changes(
+    ctx: &SessionContext,
+    dir: &DeltaDir,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    batches: Vec<RecordBatch>,
+    field: &str,
+) -> datafusion::error::Result<Vec<RecordBatch>> {
+    let table = MemTable::try_new(Arc::clone(&schema), vec![batches])?;
+    ctx.register_table("extracted", Arc::new(table))?;
+    let provider = dir
+        .provider(ctx)
+        .await
+        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+    ctx.register_table("synced", provider)?;
+    let has_flag = schema.field_with_name(DELETED).is_ok();
+    let (deleted, kept) = if has_flag {
+        (format!(r#"e."{DELETED}""#), format!(r#"NOT e."{DELETED}""#))
+    } else {
+        ("FALSE".to_string(), "TRUE".to_string())
+    };
+    let sql = format!(
+        r#"WITH latest AS (
+             SELECT * EXCLUDE (sfdf_rank) FROM (
+               SELECT *, ROW_NUMBER() OVER (PARTITION BY "{KEY}" ORDER BY "{field}" DESC) AS sfdf_rank
+               FROM extracted) r
+             WHERE sfdf_rank = 1)
+           SELECT e.* FROM latest e LEFT JOIN synced s ON e."{KEY}" = s."{KEY}"
+           WHERE ({deleted} AND s."{KEY}" IS NOT NULL)
+              OR ({kept} AND (s."{KEY}" IS NULL
+                  OR s."{field}" IS DISTINCT FROM e."{field}"))"#
+    );
+    let frame = ctx.sql(&sql).await?;
+    frame.collect().await
+}
