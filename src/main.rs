@@ -113,7 +113,10 @@ fn init_logging() {
     let filter = ["SFDF_LOG", "RUST_LOG"]
         .into_iter()
         .find_map(|var| tracing_subscriber::EnvFilter::try_from_env(var).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("warn"));
+        // deltalake's own warnings are about its internals (metrics it derived), not the user's data.
+        .unwrap_or_else(|| {
+            tracing_subscriber::EnvFilter::new("warn,deltalake_core=error,buoyant_kernel=error")
+        });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())

@@ -6,3 +6,4 @@ mod cli;
 mod recipes;
 mod sql;
 mod support;
+mod sync;

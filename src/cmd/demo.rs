@@ -12,7 +12,7 @@ use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
 use sfdf_connector::provider::{SessionBuilder, SoqlScanExec, sql};
 use sfdf_connector::{Connection, Session};
-use sfdf_emulator::EmulatedOrg;
+use sfdf_emulator::{EmulatedOrg, Value};
 use sfdf_recipes::{Plan, PlanSettings, Recipe};
 
 /// The demo's connection file, built in so the demo runs from any directory.
@@ -75,7 +75,7 @@ const QUERIES: &[(&str, &str)] = &[
 /// Runs `sfdf demo`.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let steps = 5 + QUERIES.len();
+    let steps = 5 + QUERIES.len() + SYNC_STEPS;
     let mut step = 0;
     let mut next = |what: &str| -> std::io::Result<()> {
         step += 1;
@@ -136,6 +136,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     run_recipe(&text)
         .await
         .with_context(|| format!("the demo recipe {RECIPE_PATH} failed"))?;
+
+    sync_steps(&org, &session, &mut next)
+        .await
+        .context("the demo's sync failed")?;
 
     outln!(
         "\nDone in {:.1} s, {} API calls. Next: `sfdf emulator` in one terminal and \
@@ -255,4 +259,96 @@ fn scans(plan: &Arc<dyn ExecutionPlan>) -> Vec<&SoqlScanExec> {
 
 fn one_line(sql: &str) -> String {
     sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The objects the demo syncs, and its sync steps (full, changes, incremental, SQL).
+const SYNCED: &[&str] = &["Account", "Opportunity"];
+const SYNC_STEPS: usize = 4;
+
+/// The sync part of the demo: a full sync, changes on the org, an incremental sync, SQL
+/// over the synced table. The tables go to a fresh folder under the system's temp dir,
+/// removed at the end.
+async fn sync_steps(
+    org: &EmulatedOrg,
+    session: &Session,
+    next: &mut impl FnMut(&str) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let target = std::env::temp_dir().join(format!("sfdf-demo-sync-{}", std::process::id()));
+    let result = sync_steps_in(&target, org, session, next).await;
+    let _ = std::fs::remove_dir_all(&target);
+    result
+}
+
+async fn sync_steps_in(
+    target: &std::path::Path,
+    org: &EmulatedOrg,
+    session: &Session,
+    next: &mut impl FnMut(&str) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut options = sfdf_sync::SyncOptions::new(target);
+    options.objects = SYNCED.iter().map(|s| s.to_string()).collect();
+
+    next(&format!(
+        "Full sync of {} into Delta tables under {}",
+        SYNCED.join(" and "),
+        target.display()
+    ))?;
+    let reports = sfdf_sync::sync(session, &options)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    print_reports(&reports)?;
+
+    next("Changes on the org: 5 Accounts updated, 2 deleted, 1 created")?;
+    let accounts: Vec<_> = org
+        .records("Account")?
+        .into_iter()
+        .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
+        .collect();
+    for record in accounts.iter().take(5) {
+        org.update(
+            "Account",
+            record.id(),
+            &[("Rating", Value::Text("Hot".into()))],
+        )?;
+    }
+    for record in accounts.iter().skip(5).take(2) {
+        org.delete("Account", record.id())?;
+    }
+    org.create(
+        "Account",
+        &[
+            ("Name", Value::Text("Demo Newcomer Ltd".into())),
+            ("Industry", Value::Text("Energy".into())),
+        ],
+    )?;
+
+    next("Incremental sync: only the changes, merged by Id")?;
+    let reports = sfdf_sync::sync(session, &options)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    print_reports(&reports)?;
+
+    next("SQL over the synced table (no call to the org)")?;
+    let ctx = SessionContext::new();
+    sfdf_sync::register_synced(&ctx, target, None)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let query = "SELECT Rating, count(*) AS accounts FROM account \
+                 GROUP BY Rating ORDER BY accounts DESC, Rating NULLS LAST";
+    outln!("      SQL:  {query}")?;
+    let batches = sql(&ctx, query).await?.collect().await?;
+    for line in pretty_format_batches(&batches)?.to_string().lines() {
+        outln!("      {line}")?;
+    }
+    Ok(())
+}
+
+fn print_reports(reports: &[sfdf_sync::ObjectReport]) -> anyhow::Result<()> {
+    for report in reports {
+        outln!("      {}", report.line())?;
+        if let Some(error) = &report.error {
+            anyhow::bail!("the demo's sync of {} failed: {error}", report.object);
+        }
+    }
+    Ok(())
 }

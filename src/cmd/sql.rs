@@ -41,6 +41,11 @@ pub struct Args {
     /// `IsDeleted = true` (same as `SET sfdf.include_deleted = true`).
     #[arg(long)]
     pub include_deleted: bool,
+    /// Query the tables `sfdf sync` wrote under DIR instead of the live org, under the same
+    /// names (no call to the org). With FILE, only that connection's tables; without,
+    /// every connection's.
+    #[arg(long, value_name = "DIR", conflicts_with = "include_deleted")]
+    pub synced: Option<PathBuf>,
 }
 
 /// Runs `sfdf sql`.
@@ -63,14 +68,19 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     }
     refuse_several_results(&args.output, results)?;
 
-    let (path, connection) = args.connection.load()?;
-    let ctx = provider::SessionBuilder::new()
-        .target_partitions(args.partitions)
-        .include_deleted(args.include_deleted)
-        .connection(connection)
-        .build()
-        .await
-        .with_context(|| format!("cannot open the connection in {}", path.display()))?;
+    let ctx = match &args.synced {
+        Some(dir) => synced_context(&args, dir).await?,
+        None => {
+            let (path, connection) = args.connection.load()?;
+            provider::SessionBuilder::new()
+                .target_partitions(args.partitions)
+                .include_deleted(args.include_deleted)
+                .connection(connection)
+                .build()
+                .await
+                .with_context(|| format!("cannot open the connection in {}", path.display()))?
+        }
+    };
     let mut runner = Runner {
         ctx: &ctx,
         output: &args.output,
@@ -84,6 +94,23 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     script::run_stdin(&mut runner).await
+}
+
+/// A session over the synced tables under `dir` (only the connection file's, when one is
+/// given): no login, no call to the org.
+async fn synced_context(args: &Args, dir: &std::path::Path) -> anyhow::Result<SessionContext> {
+    let developer_name = match &args.connection.file {
+        Some(_) => Some(args.connection.load()?.1.developer_name().to_string()),
+        None => None,
+    };
+    let ctx = provider::SessionBuilder::new()
+        .target_partitions(args.partitions)
+        .build()
+        .await?;
+    sfdf_sync::register_synced(&ctx, dir, developer_name.as_deref())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    Ok(ctx)
 }
 
 fn refuse_several_results(output: &OutputArgs, results: usize) -> anyhow::Result<()> {
@@ -171,6 +198,19 @@ impl Args {
     /// that name: clap gives the one positional to FILE, so it moves to QUERY when it names
     /// no file.
     pub fn resolve_env_connection(&mut self) {
+        // `sfdf sql --synced DIR "SELECT .."` needs no connection file: a lone word that is
+        // no file is the query.
+        if self.synced.is_some()
+            && self.query.is_none()
+            && self.connection.file.as_ref().is_some_and(|f| !f.exists())
+        {
+            self.query = self
+                .connection
+                .file
+                .take()
+                .map(|f| f.to_string_lossy().into_owned());
+            return;
+        }
         let Some(from_env) = std::env::var_os(connection_arg::ENV) else {
             return;
         };

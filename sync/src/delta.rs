@@ -134,9 +134,16 @@ impl DeltaDir {
             path: path.to_path_buf(),
             message: "is not a valid local path".into(),
         })?;
-        let table = DeltaTable::try_from_url(url)
-            .await
-            .map_err(|source| delta_err(path, "opening", source))?;
+        let table = if absolute.join("_delta_log").is_dir() {
+            DeltaTable::try_from_url(url)
+                .await
+                .map_err(|source| delta_err(path, "opening", source))?
+        } else {
+            // No table yet (loading would only log an error): the first write creates it.
+            deltalake::DeltaTableBuilder::from_url(url)
+                .and_then(|b| b.build())
+                .map_err(|source| delta_err(path, "opening", source))?
+        };
         Ok(DeltaDir {
             path: path.to_path_buf(),
             table,

@@ -175,6 +175,15 @@ async fn demo_runs_end_to_end_and_shows_each_query_s_soql() {
         stdout.contains("account_Industry,fiscal_year,fiscal_quarter,won_amount,deals"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("Account: full sync") && stdout.contains("(first sync)"),
+        "the demo syncs: {stdout}"
+    );
+    assert!(
+        stdout.contains("Account: incremental sync")
+            && stdout.contains("+1 inserted, ~5 updated, -2 deleted"),
+        "the incremental sync merges the demo's changes: {stdout}"
+    );
     assert!(stdout.contains("Done in"), "{stdout}");
 }
 
