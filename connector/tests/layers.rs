@@ -8,7 +8,8 @@ use std::path::Path;
 
 /// The layers, lowest first. A new top-level module must be placed here.
 const LAYERS: &[&[&str]] = &[
-    &["error"],
+    // `suggest` ("did you mean") uses nothing of the crate; config and provider use it.
+    &["error", "suggest"],
     &["api"],
     &["config"],
     &["schema"],
