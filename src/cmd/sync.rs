@@ -49,17 +49,40 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     options.reconcile = args.reconcile;
     options.lookback = Duration::from_secs(args.lookback);
     let objects = sfdf_sync::objects_to_sync(&session, &options).map_err(anyhow::Error::msg)?;
-    let terminal = std::io::stderr().is_terminal() && !args.json;
+    // Progress on a terminal only: rows, bytes and API calls of the object being synced.
+    let bar = (std::io::stderr().is_terminal() && !args.json).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    });
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        options.progress = Some(sfdf_sync::ProgressFn(std::sync::Arc::new(move |p| {
+            bar.set_message(format!(
+                "{}: {} rows, {:.1} MB, {} API calls",
+                p.object,
+                p.rows,
+                p.bytes as f64 / 1e6,
+                p.api_calls
+            ));
+        })));
+    }
     let mut reports = Vec::new();
     for object in &objects {
-        if terminal {
-            eprintln!("syncing {object} ...");
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{object}: starting"));
         }
         let report = sfdf_sync::sync_object(&session, object, &options).await;
         if !args.json {
-            println!("{}", report.line());
+            match &bar {
+                Some(bar) => bar.suspend(|| println!("{}", report.line())),
+                None => println!("{}", report.line()),
+            }
         }
         reports.push(report);
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
     }
     let failed = reports.iter().filter(|r| !r.ok()).count();
     if args.json {

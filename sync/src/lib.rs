@@ -60,6 +60,31 @@ pub struct SyncOptions {
     pub lookback: Duration,
     /// Extraction tuning (partitions, windows, batch size).
     pub plan: PlanOptions,
+    /// Told how each object's extraction advances (e.g. to draw a progress bar).
+    pub progress: Option<ProgressFn>,
+}
+
+/// How far one object's extraction got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The object.
+    pub object: String,
+    /// Rows read so far.
+    pub rows: u64,
+    /// Bytes of response bodies so far.
+    pub bytes: u64,
+    /// API calls so far (for this object).
+    pub api_calls: u64,
+}
+
+/// A callback told of [`Progress`] after every batch.
+#[derive(Clone)]
+pub struct ProgressFn(pub std::sync::Arc<dyn Fn(&Progress) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressFn")
+    }
 }
 
 impl SyncOptions {
@@ -72,6 +97,7 @@ impl SyncOptions {
             reconcile: false,
             lookback: DEFAULT_LOOKBACK,
             plan: PlanOptions::default(),
+            progress: None,
         }
     }
 }

@@ -136,7 +136,7 @@ impl Run {
             }
         }
         if options.reconcile {
-            self.reconcile(session, &mut dir, &base).await?;
+            self.reconcile(session, &mut dir, &base, options).await?;
         }
         self.report.version = dir.version();
         if dir.properties() != source.properties() {
@@ -164,7 +164,7 @@ impl Run {
             .plan_with(query, &options.plan)
             .await
             .map_err(|e| e.to_string())?;
-        let (stream, seen) = source::read(&plan);
+        let (stream, seen) = source::read(&plan, on_batch(session, &plan, options));
         let ctx = SessionContext::new();
         let frame = delta::stream_frame(&ctx, stream).map_err(|e| e.to_string())?;
         let commit = Commit {
@@ -215,7 +215,7 @@ impl Run {
             .plan_with(&query, &options.plan)
             .await
             .map_err(|e| e.to_string())?;
-        let batches = collect(&plan).await;
+        let batches = collect(&plan, on_batch(session, &plan, options)).await;
         self.report.bytes += plan.bytes_read();
         let batches = batches?;
         self.report.rows_read += batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
@@ -265,13 +265,14 @@ impl Run {
         session: &Session,
         dir: &mut DeltaDir,
         base: &SoqlQuery,
+        options: &SyncOptions,
     ) -> Result<(), String> {
         if !dir.exists() {
             return Ok(());
         }
         let query = base.clone().columns([KEY]);
         let plan = session.plan(&query).await.map_err(|e| e.to_string())?;
-        let ids = collect(&plan).await;
+        let ids = collect(&plan, on_batch(session, &plan, options)).await;
         self.report.bytes += plan.bytes_read();
         let ids = ids?;
         let ctx = SessionContext::new();
@@ -312,9 +313,33 @@ fn dir_has_flag(plan: &ExtractPlan) -> bool {
     plan.schema().field_with_name(DELETED).is_ok()
 }
 
+/// Reports the progress of `plan`'s extraction to the options' callback, if any.
+fn on_batch(
+    session: &Session,
+    plan: &ExtractPlan,
+    options: &SyncOptions,
+) -> Option<source::OnBatch> {
+    let progress = options.progress.clone()?;
+    let plan = plan.clone();
+    let session = session.clone();
+    let calls_before = session.calls_made();
+    let object = plan.query().object.clone();
+    Some(Box::new(move |rows| {
+        (progress.0)(&crate::Progress {
+            object: object.clone(),
+            rows,
+            bytes: plan.bytes_read(),
+            api_calls: session.calls_made() - calls_before,
+        })
+    }))
+}
+
 /// Reads a whole plan into memory (an incremental sync's changes, an Id list).
-async fn collect(plan: &ExtractPlan) -> Result<Vec<RecordBatch>, String> {
-    let (stream, seen) = source::read(plan);
+async fn collect(
+    plan: &ExtractPlan,
+    on_batch: Option<source::OnBatch>,
+) -> Result<Vec<RecordBatch>, String> {
+    let (stream, seen) = source::read(plan, on_batch);
     match stream.try_collect().await {
         Ok(b) => Ok(b),
         Err(e) => Err(extraction_error(&seen).unwrap_or_else(|| e.to_string())),

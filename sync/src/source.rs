@@ -21,10 +21,13 @@ pub struct Seen {
 /// Counters of a [`read`] stream.
 pub type SeenRef = Arc<Mutex<Seen>>;
 
+/// Called with the rows read so far after each batch.
+pub type OnBatch = Box<dyn Fn(u64) + Send + Sync>;
+
 /// Opens every partition of `plan` and reads them concurrently (the order of rows does not
 /// matter to a sync). The first connector error ends the stream and is kept in the
 /// returned [`Seen`] so the caller can report it as it is.
-pub fn read(plan: &ExtractPlan) -> (SendableRecordBatchStream, SeenRef) {
+pub fn read(plan: &ExtractPlan, on_batch: Option<OnBatch>) -> (SendableRecordBatchStream, SeenRef) {
     let seen: SeenRef = Arc::default();
     let schema = plan.schema();
     let mut opened = Vec::new();
@@ -39,7 +42,13 @@ pub fn read(plan: &ExtractPlan) -> (SendableRecordBatchStream, SeenRef) {
         }
     }
     let counted = Arc::clone(&seen);
-    let merged = futures::stream::select_all(opened).map(move |item| item_counted(&counted, item));
+    let merged = futures::stream::select_all(opened).map(move |item| {
+        let item = item_counted(&counted, item);
+        if let (Some(report), Ok(_)) = (&on_batch, &item) {
+            report(counted.lock().map(|s| s.rows).unwrap_or(0));
+        }
+        item
+    });
     let stream: futures::stream::BoxStream<'static, datafusion::error::Result<RecordBatch>> =
         match open_error {
             Some(e) => {

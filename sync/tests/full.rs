@@ -132,3 +132,22 @@ async fn full_flag_rewrites_the_table_in_one_version() {
     assert_eq!(reports[0].version, Some(2));
     assert_table_matches(dir.path(), "Account", &org_rows(&org, "Account", |_| true)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_told_as_rows_arrive() {
+    let org = org(300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connection(&org, ApiType::Rest, &[ObjectSelection::new("Account")]);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut opts = options(dir.path());
+    let log = std::sync::Arc::clone(&seen);
+    opts.progress = Some(sfdf_sync::ProgressFn(std::sync::Arc::new(move |p| {
+        log.lock().unwrap().push(p.clone());
+    })));
+    let reports = sync_ok(&conn, &opts).await;
+    let seen = seen.lock().unwrap();
+    assert!(seen.len() > 1, "told more than once: {seen:?}");
+    assert!(seen.iter().all(|p| p.object == "Account" && p.api_calls > 0));
+    assert!(seen.windows(2).all(|w| w[0].rows < w[1].rows), "rows grow: {seen:?}");
+    assert_eq!(seen.last().unwrap().rows, reports[0].rows_read);
+}
