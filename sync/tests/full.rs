@@ -147,7 +147,13 @@ async fn progress_is_told_as_rows_arrive() {
     let reports = sync_ok(&conn, &opts).await;
     let seen = seen.lock().unwrap();
     assert!(seen.len() > 1, "told more than once: {seen:?}");
-    assert!(seen.iter().all(|p| p.object == "Account" && p.api_calls > 0));
-    assert!(seen.windows(2).all(|w| w[0].rows < w[1].rows), "rows grow: {seen:?}");
+    assert!(
+        seen.iter()
+            .all(|p| p.object == "Account" && p.api_calls > 0)
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0].rows < w[1].rows),
+        "rows grow: {seen:?}"
+    );
     assert_eq!(seen.last().unwrap().rows, reports[0].rows_read);
 }
