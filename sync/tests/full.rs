@@ -157,3 +157,20 @@ async fn progress_is_told_as_rows_arrive() {
     );
     assert_eq!(seen.last().unwrap().rows, reports[0].rows_read);
 }
+
+/// Every object of the emulated org, every field type: the tables match the org.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_object_and_field_type_round_trips() {
+    let org = org(120).await;
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connection(&org, ApiType::BulkV2, &[]);
+    let session = sfdf_connector::Session::connect(&conn).await.unwrap();
+    let mut opts = options(dir.path());
+    opts.objects = session.object_names();
+    assert!(opts.objects.len() > 5, "{:?}", opts.objects);
+    let reports = sfdf_sync::sync(&session, &opts).await.unwrap();
+    for r in &reports {
+        assert!(r.ok(), "{}", r.line());
+        assert_table_matches(dir.path(), &r.object, &org_rows(&org, &r.object, |_| true)).await;
+    }
+}
