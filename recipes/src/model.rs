@@ -249,7 +249,8 @@ impl Node {
     }
 }
 
-/// `load`: one source — `connection` + `object` (live), `parquet: PATH` or `csv: PATH`.
+/// `load`: one source — `connection` + `object` (live, or its synced copy with `synced`),
+/// `delta: DIR`, `parquet: PATH` or `csv: PATH`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Load {
@@ -259,6 +260,14 @@ pub struct Load {
     /// The object's API name, e.g. `Opportunity` (any case).
     #[serde(default)]
     pub object: Option<Name>,
+    /// With `connection` + `object`: read the object's synced Delta table under this sync
+    /// target folder (`DIR/<developer name>/<object>/`, as `sfdf sync --target DIR` writes
+    /// it) instead of the org. Relative to the recipe.
+    #[serde(default)]
+    pub synced: Option<Located<String>>,
+    /// A Delta table's folder, relative to the recipe.
+    #[serde(default)]
+    pub delta: Option<Located<String>>,
     /// A Parquet file, relative to the recipe.
     #[serde(default)]
     pub parquet: Option<Located<String>>,
@@ -571,9 +580,25 @@ pub enum Format {
     Csv,
     /// Apache Parquet.
     Parquet,
+    /// A Delta table (a folder), written with `mode`.
+    Delta,
 }
 
-/// `output`: writes its input to a file, atomically (a failed run keeps the previous file).
+/// How an output writes a Delta table (CSV and Parquet files are always replaced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteMode {
+    /// Replace the table's rows (a new version; the old ones stay in its history).
+    #[default]
+    Overwrite,
+    /// Add the rows.
+    Append,
+    /// Update rows whose `key` matches, insert the others; rows not in the input stay.
+    Upsert,
+}
+
+/// `output`: writes its input to a file or Delta table, atomically (a failed run keeps the
+/// previous file or table version).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Output {
@@ -581,9 +606,15 @@ pub struct Output {
     pub input: Name,
     /// The file, relative to the recipe; its directory is created if missing.
     pub path: Located<String>,
-    /// `csv` or `parquet`; default: from the path's extension.
+    /// `csv`, `parquet` or `delta`; default: from the path's extension (`.csv`, `.parquet`).
     #[serde(default)]
     pub format: Option<Format>,
+    /// Delta only: `overwrite` (the default), `append` or `upsert`.
+    #[serde(default)]
+    pub mode: Option<Located<WriteMode>>,
+    /// Delta `upsert` only: the key column; the input must hold each key at most once.
+    #[serde(default)]
+    pub key: Option<Name>,
 }
 
 /// The JSON Schema of recipe files, pretty-printed (what `schemas/recipe.schema.json` holds).

@@ -1,6 +1,8 @@
-//! Writing an output atomically: the rows go to a hidden temporary file beside the target,
-//! which replaces the target only once it is complete. A failed run removes its temporary
-//! file and leaves the previous output as it was.
+//! Writing an output atomically. A CSV or Parquet file is written to a hidden temporary
+//! file beside the target, which replaces the target only once it is complete; a failed run
+//! removes its temporary file and leaves the previous output as it was. A Delta output is
+//! one commit (through `sfdf-sync`'s Delta layer): until it succeeds, readers see the
+//! previous version.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -11,8 +13,67 @@ use datafusion::dataframe::DataFrame;
 use datafusion::parquet::arrow::ArrowWriter;
 use futures::StreamExt;
 
+use datafusion::prelude::SessionContext;
+use sfdf_sync::delta::{Commit, DeltaDir};
+
 use crate::error::{Error, Result};
-use crate::model::Format;
+use crate::model::{Format, WriteMode};
+
+/// Rows written to a Delta table, and what an upsert did.
+pub struct DeltaWritten {
+    /// Rows written (an upsert: inserted plus updated).
+    pub rows: u64,
+    /// `3 inserted, 2 updated` for an upsert.
+    pub detail: Option<String>,
+}
+
+/// Writes `frame` into the Delta table in folder `path` (created if missing) in one commit.
+pub async fn write_delta(
+    node: &str,
+    frame: DataFrame,
+    path: &Path,
+    mode: WriteMode,
+    key: Option<&str>,
+) -> Result<DeltaWritten> {
+    let fail = |e: &dyn std::fmt::Display| Error::Write {
+        node: node.to_owned(),
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut table = DeltaDir::open(path).await.map_err(|e| fail(&e))?;
+    let ctx = SessionContext::new();
+    let commit = Commit::default();
+    match (mode, key) {
+        (WriteMode::Upsert, Some(key)) => {
+            let counts = table
+                .upsert(frame, key, None, None, &commit)
+                .await
+                .map_err(|e| fail(&e))?;
+            Ok(DeltaWritten {
+                rows: counts.inserted + counts.updated,
+                detail: Some(format!(
+                    "{} inserted, {} updated",
+                    counts.inserted, counts.updated
+                )),
+            })
+        }
+        (WriteMode::Upsert, None) => Err(fail(&"an upsert needs `key`")),
+        (WriteMode::Append, _) => {
+            let before = table.count_rows(&ctx).await.map_err(|e| fail(&e))?;
+            table.append(frame, &commit).await.map_err(|e| fail(&e))?;
+            let after = table.count_rows(&ctx).await.map_err(|e| fail(&e))?;
+            Ok(DeltaWritten {
+                rows: after - before,
+                detail: None,
+            })
+        }
+        (WriteMode::Overwrite, _) => {
+            table.overwrite(frame, &commit).await.map_err(|e| fail(&e))?;
+            let rows = table.count_rows(&ctx).await.map_err(|e| fail(&e))?;
+            Ok(DeltaWritten { rows, detail: None })
+        }
+    }
+}
 
 /// Runs `frame` and writes its rows to `path`; returns the row count.
 pub async fn write(node: &str, frame: DataFrame, path: &Path, format: Format) -> Result<u64> {
@@ -87,6 +148,7 @@ async fn write_to(node: &str, frame: DataFrame, path: &Path, format: Format) -> 
             let file = writer.into_inner().map_err(|e| io(&e))?;
             file.get_ref().sync_all().map_err(|e| io(&e))?;
         }
+        Format::Delta => return Err(io(&"a Delta table is written by write_delta")),
     }
     Ok(rows)
 }

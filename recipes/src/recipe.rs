@@ -208,13 +208,14 @@ impl Recipe {
             Node::Load(load) => {
                 let sources = [
                     load.connection.is_some(),
+                    load.delta.is_some(),
                     load.parquet.is_some(),
                     load.csv.is_some(),
                 ];
                 match sources.iter().filter(|s| **s).count() {
-                    0 => bad("a load needs one source: `connection` and `object`, `parquet: PATH` or `csv: PATH`".into()),
+                    0 => bad("a load needs one source: `connection` and `object`, `delta: DIR`, `parquet: PATH` or `csv: PATH`".into()),
                     1 => {}
-                    _ => bad("a load reads one source: give only one of `connection`, `parquet`, `csv`".into()),
+                    _ => bad("a load reads one source: give only one of `connection`, `delta`, `parquet`, `csv`".into()),
                 }
                 match (&load.connection, &load.object) {
                     (Some(connection), _)
@@ -246,6 +247,11 @@ impl Recipe {
                         "`object` needs `connection`: the connection to read it from".to_string(),
                     )),
                     _ => {}
+                }
+                if let Some(synced) = &load.synced
+                    && (load.connection.is_none() || load.object.is_none())
+                {
+                    problems.push(self.problem(Some(name), synced, "`synced` reads a synced object: give `connection` and `object` with it"));
                 }
             }
             Node::Join(join) => {
@@ -297,9 +303,21 @@ impl Recipe {
                     ));
                 }
             }
-            Node::Output(output) if output_format(output).is_none() => {
+            Node::Output(output) if output_format(output).is_some() => {
+                use crate::model::{Format, WriteMode};
+                let mode = output.mode.as_ref().map(|m| m.value).unwrap_or_default();
+                if output_format(output) != Some(Format::Delta) && mode != WriteMode::Overwrite {
+                    bad("`mode` append and upsert are for Delta outputs (`format: delta`); CSV and Parquet files are replaced".into());
+                }
+                match (&output.key, mode) {
+                    (None, WriteMode::Upsert) => bad("an upsert needs `key`: the column that identifies a row, e.g. `key: Id`".into()),
+                    (Some(key), mode) if mode != WriteMode::Upsert => problems.push(self.problem(Some(name), key, "`key` is only for `mode: upsert`")),
+                    _ => {}
+                }
+            }
+            Node::Output(output) => {
                 problems.push(self.problem(Some(name), &output.path, format!(
-                    "cannot tell the format of `{}` from its extension; end it in .csv or .parquet, or set `format`",
+                    "cannot tell the format of `{}` from its extension; end it in .csv or .parquet, or set `format` (csv, parquet, delta)",
                     output.path.value
                 )));
             }

@@ -8,7 +8,7 @@ use datafusion::arrow::array::AsArray;
 use datafusion::dataframe::DataFrame;
 
 use crate::error::{Error, Result};
-use crate::model::Node;
+use crate::model::{Format, Node};
 use crate::output;
 use crate::plan::Plan;
 use crate::recipe::output_format;
@@ -43,8 +43,10 @@ pub struct OutputSummary {
     pub node: String,
     /// Its file.
     pub path: PathBuf,
-    /// Rows written.
+    /// Rows written (a Delta upsert: inserted plus updated).
     pub rows: u64,
+    /// What a Delta upsert did (`3 inserted, 2 updated`).
+    pub detail: Option<String>,
     /// Time to compute and write it (shared inputs computed earlier not included).
     pub elapsed: Duration,
 }
@@ -121,11 +123,27 @@ impl Plan {
                     path: path.clone(),
                 });
                 let started = Instant::now();
-                let rows = output::write(name, frame, &path, format).await?;
+                let (rows, detail) = if format == Format::Delta {
+                    let key = spec.key.as_ref().and_then(|k| {
+                        frame
+                            .schema()
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().clone())
+                            .find(|n| n.eq_ignore_ascii_case(&k.value))
+                    });
+                    let mode = spec.mode.as_ref().map(|m| m.value).unwrap_or_default();
+                    let written =
+                        output::write_delta(name, frame, &path, mode, key.as_deref()).await?;
+                    (written.rows, written.detail)
+                } else {
+                    (output::write(name, frame, &path, format).await?, None)
+                };
                 let summary = OutputSummary {
                     node: name.to_owned(),
                     path,
                     rows,
+                    detail,
                     elapsed: started.elapsed(),
                 };
                 progress(Progress::Written(summary.clone()));

@@ -67,11 +67,15 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             outln!("{:<24} {:>10} {:>9}  path", "output", "rows", "seconds")?;
             for s in &summaries {
                 outln!(
-                    "{:<24} {:>10} {:>9.3}  {}",
+                    "{:<24} {:>10} {:>9.3}  {}{}",
                     s.node,
                     s.rows,
                     s.elapsed.as_secs_f64(),
-                    s.path.display()
+                    s.path.display(),
+                    s.detail
+                        .as_ref()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
                 )?;
             }
             Ok(ExitCode::SUCCESS)

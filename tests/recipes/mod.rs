@@ -2,6 +2,7 @@
 //! computed here from the org's own records, never through the recipe code.
 
 mod cli;
+mod delta;
 mod errors;
 mod examples;
 mod nodes;

@@ -178,8 +178,10 @@ async fn open_connections(
     let mut open = HashMap::new();
     for (name, path) in recipe.file().connections.iter() {
         let used = recipe.file().nodes.iter().any(|(_, node)| {
+            // A load of the synced copy only needs the file's developer name.
             matches!(&node.value, Node::Load(load)
-                if load.connection.as_ref().is_some_and(|c| c.value == *name))
+                if load.synced.is_none()
+                    && load.connection.as_ref().is_some_and(|c| c.value == *name))
         });
         if !used {
             continue;

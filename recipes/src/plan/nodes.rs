@@ -1,10 +1,12 @@
 //! One function per node type, turning the node into DataFrame operations on its inputs.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use datafusion::dataframe::DataFrame;
 use datafusion::logical_expr::{Expr, SortExpr};
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions};
+use sfdf_connector::Connection;
+use sfdf_sync::delta::DeltaDir;
 
 use super::exprs::{self, Issue, column, names, planning, resolve};
 use super::{Plan, join, shape};
@@ -144,7 +146,13 @@ pub(super) async fn build(
         Node::Limit(limit) => input()?
             .limit(limit.skip, Some(limit.rows))
             .map_err(planning),
-        Node::Output(_) => input(),
+        Node::Output(output) => {
+            let frame = input()?;
+            if let Some(key) = &output.key {
+                resolve(&frame, key)?;
+            }
+            Ok(frame)
+        }
     }
 }
 
@@ -187,7 +195,12 @@ pub(super) fn at<T>(written: &Located<T>, error: datafusion::error::DataFusionEr
 }
 
 async fn load(plan: &Plan, load: &model::Load) -> Result<DataFrame, Issue> {
-    let frame = if let Some(connection) = &load.connection {
+    let frame = if let (Some(connection), Some(object), Some(target)) =
+        (&load.connection, &load.object, &load.synced)
+    {
+        let dir = synced_dir(plan, &connection.value, object, target)?;
+        delta(plan, &dir, target).await?
+    } else if let Some(connection) = &load.connection {
         let schema = plan.connection(&connection.value).ok_or_else(|| {
             Issue::at(
                 connection,
@@ -215,6 +228,8 @@ async fn load(plan: &Plan, load: &model::Load) -> Result<DataFrame, Issue> {
             ));
         };
         plan.ctx.read_table(table).map_err(planning)?
+    } else if let Some(dir) = &load.delta {
+        delta(plan, &plan.path(&dir.value), dir).await?
     } else if let Some(path) = &load.parquet {
         let file = existing_file(plan, path)?;
         plan.ctx
@@ -271,4 +286,71 @@ fn existing_file(plan: &Plan, path: &Located<String>) -> Result<String, Issue> {
         ));
     }
     Ok(file.to_string_lossy().into_owned())
+}
+
+/// A Delta table's current version as a frame; the folder must hold one.
+async fn delta(plan: &Plan, dir: &Path, written: &Located<String>) -> Result<DataFrame, Issue> {
+    if !dir.join("_delta_log").is_dir() {
+        return Err(Issue::at(
+            written,
+            format!(
+                "no Delta table in {} (paths are relative to the recipe's folder)",
+                dir.display()
+            ),
+        ));
+    }
+    let table = DeltaDir::open(dir)
+        .await
+        .map_err(|e| Issue::at(written, e.to_string()))?;
+    let provider = table
+        .provider(&plan.ctx)
+        .await
+        .map_err(|e| Issue::at(written, e.to_string()))?;
+    plan.ctx.read_table(provider).map_err(planning)
+}
+
+/// `TARGET/<developer name>/<object>/`, the object's folder matched ignoring case.
+fn synced_dir(
+    plan: &Plan,
+    connection: &str,
+    object: &Located<String>,
+    target: &Located<String>,
+) -> Result<PathBuf, Issue> {
+    let file = plan
+        .recipe
+        .file()
+        .connections
+        .get(connection)
+        .ok_or_else(|| Issue::node(format!("unknown connection `{connection}`")))?;
+    let developer_name = Connection::from_yaml_file(plan.path(&file.value))
+        .map_err(|e| Issue::at(file, format!("connection `{connection}`: {e}")))?
+        .developer_name()
+        .to_owned();
+    let folder = plan.path(&target.value).join(&developer_name);
+    let objects: Vec<String> = std::fs::read_dir(&folder)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().join("_delta_log").is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    match objects.iter().find(|o| o.eq_ignore_ascii_case(&object.value)) {
+        Some(found) => Ok(folder.join(found)),
+        None => Err(Issue::at(
+            object,
+            format!(
+                "`{}` is not synced under {}{}; run `sfdf sync` for it first{}",
+                object.value,
+                folder.display(),
+                did_you_mean(&object.value, objects.iter().map(String::as_str)),
+                if objects.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (synced: {})", objects.join(", "))
+                }
+            ),
+        )),
+    }
 }
