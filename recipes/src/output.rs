@@ -68,7 +68,10 @@ pub async fn write_delta(
             })
         }
         (WriteMode::Overwrite, _) => {
-            table.overwrite(frame, &commit).await.map_err(|e| fail(&e))?;
+            table
+                .overwrite(frame, &commit)
+                .await
+                .map_err(|e| fail(&e))?;
             let rows = table.count_rows(&ctx).await.map_err(|e| fail(&e))?;
             Ok(DeltaWritten { rows, detail: None })
         }

@@ -251,7 +251,11 @@ impl Recipe {
                 if let Some(synced) = &load.synced
                     && (load.connection.is_none() || load.object.is_none())
                 {
-                    problems.push(self.problem(Some(name), synced, "`synced` reads a synced object: give `connection` and `object` with it"));
+                    problems.push(self.problem(
+                        Some(name),
+                        synced,
+                        "`synced` reads a synced object: give `connection` and `object` with it",
+                    ));
                 }
             }
             Node::Join(join) => {
@@ -310,8 +314,15 @@ impl Recipe {
                     bad("`mode` append and upsert are for Delta outputs (`format: delta`); CSV and Parquet files are replaced".into());
                 }
                 match (&output.key, mode) {
-                    (None, WriteMode::Upsert) => bad("an upsert needs `key`: the column that identifies a row, e.g. `key: Id`".into()),
-                    (Some(key), mode) if mode != WriteMode::Upsert => problems.push(self.problem(Some(name), key, "`key` is only for `mode: upsert`")),
+                    (None, WriteMode::Upsert) => bad(
+                        "an upsert needs `key`: the column that identifies a row, e.g. `key: Id`"
+                            .into(),
+                    ),
+                    (Some(key), mode) if mode != WriteMode::Upsert => problems.push(self.problem(
+                        Some(name),
+                        key,
+                        "`key` is only for `mode: upsert`",
+                    )),
                     _ => {}
                 }
             }

@@ -17,7 +17,11 @@ async fn read_delta(dir: &Path) -> Vec<datafusion::arrow::array::RecordBatch> {
     let ctx = SessionContext::new();
     let table = DeltaDir::open(dir).await.expect("a Delta table");
     let provider = table.provider(&ctx).await.expect("provider");
-    ctx.read_table(provider).expect("frame").collect().await.expect("rows")
+    ctx.read_table(provider)
+        .expect("frame")
+        .collect()
+        .await
+        .expect("rows")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,7 +35,11 @@ async fn a_synced_object_and_delta_outputs_in_every_mode() {
     let mut options = SyncOptions::new(dir.path().join("synced"));
     options.objects = vec!["Account".into()];
     let reports = sfdf_sync::sync(&session, &options).await.expect("sync");
-    assert!(reports.iter().all(|r| r.ok()), "{:?}", reports.iter().map(|r| r.line()).collect::<Vec<_>>());
+    assert!(
+        reports.iter().all(|r| r.ok()),
+        "{:?}",
+        reports.iter().map(|r| r.line()).collect::<Vec<_>>()
+    );
 
     let recipe = write(
         dir.path(),
@@ -58,12 +66,32 @@ nodes:
         .collect();
     let n = accounts.len() as u64;
     let rows = |s: &[sfdf_recipes::OutputSummary], node: &str| {
-        s.iter().find(|o| o.node == node).map(|o| o.rows).expect("written")
+        s.iter()
+            .find(|o| o.node == node)
+            .map(|o| o.rows)
+            .expect("written")
     };
-    assert_eq!((rows(&first, "replaced"), rows(&second, "replaced")), (n, n));
+    assert_eq!(
+        (rows(&first, "replaced"), rows(&second, "replaced")),
+        (n, n)
+    );
     assert_eq!((rows(&first, "added"), rows(&second, "added")), (n, n));
-    assert_eq!(read_delta(&dir.path().join("out/replaced")).await.iter().map(|b| b.num_rows()).sum::<usize>() as u64, n);
-    assert_eq!(read_delta(&dir.path().join("out/added")).await.iter().map(|b| b.num_rows()).sum::<usize>() as u64, 2 * n);
+    assert_eq!(
+        read_delta(&dir.path().join("out/replaced"))
+            .await
+            .iter()
+            .map(|b| b.num_rows())
+            .sum::<usize>() as u64,
+        n
+    );
+    assert_eq!(
+        read_delta(&dir.path().join("out/added"))
+            .await
+            .iter()
+            .map(|b| b.num_rows())
+            .sum::<usize>() as u64,
+        2 * n
+    );
 
     // A Delta folder as input.
     let again = write(
@@ -82,8 +110,15 @@ nodes:
     );
     let found: Vec<String> = problems(&bad).await.iter().map(|p| p.to_string()).collect();
     assert_eq!(found.len(), 2, "{found:#?}");
-    assert!(found[0].contains("node `c`: `Contact` is not synced under ") && found[0].contains("run `sfdf sync` for it first (synced: Account)"), "{found:#?}");
-    assert!(found[1].contains("node `t`: no Delta table in "), "{found:#?}");
+    assert!(
+        found[0].contains("node `c`: `Contact` is not synced under ")
+            && found[0].contains("run `sfdf sync` for it first (synced: Account)"),
+        "{found:#?}"
+    );
+    assert!(
+        found[1].contains("node `t`: no Delta table in "),
+        "{found:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,12 +126,22 @@ async fn the_upsert_example_updates_matches_inserts_the_rest_and_keeps_other_row
     let org = org(30).await;
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let dir = tempfile::tempdir().expect("temp dir");
-    let connection = std::fs::read_to_string(examples.join("demo-connection.yaml")).expect("example");
-    write(dir.path(), "demo-connection.yaml", &connection.replace("http://127.0.0.1:8643", org.base_url()));
-    let example = std::fs::read_to_string(examples.join("accounts_upsert.recipe.yaml")).expect("example");
+    let connection =
+        std::fs::read_to_string(examples.join("demo-connection.yaml")).expect("example");
+    write(
+        dir.path(),
+        "demo-connection.yaml",
+        &connection.replace("http://127.0.0.1:8643", org.base_url()),
+    );
+    let example =
+        std::fs::read_to_string(examples.join("accounts_upsert.recipe.yaml")).expect("example");
     let recipe = write(dir.path(), "accounts_upsert.recipe.yaml", &example);
     // The table before: five accounts with an old name, and a row the org does not have.
-    write(dir.path(), "ghost.csv", "Id,Name,Industry,AnnualRevenue,big\nX0000000000GHOST,Ghost,Energy,1.5,false\n");
+    write(
+        dir.path(),
+        "ghost.csv",
+        "Id,Name,Industry,AnnualRevenue,big\nX0000000000GHOST,Ghost,Energy,1.5,false\n",
+    );
     let prep = write(
         dir.path(),
         "prep.yaml",

@@ -44,7 +44,9 @@ async fn an_unknown_key_is_named_with_a_suggestion() {
         "{text}"
     );
     assert!(
-        text.contains("expected one of: connection, object, parquet, csv, columns, filter"),
+        text.contains(
+            "expected one of: connection, object, synced, delta, parquet, csv, columns, filter"
+        ),
         "{text}"
     );
 }

@@ -336,7 +336,10 @@ fn synced_dir(
                 .collect()
         })
         .unwrap_or_default();
-    match objects.iter().find(|o| o.eq_ignore_ascii_case(&object.value)) {
+    match objects
+        .iter()
+        .find(|o| o.eq_ignore_ascii_case(&object.value))
+    {
         Some(found) => Ok(folder.join(found)),
         None => Err(Issue::at(
             object,
