@@ -31,10 +31,31 @@ impl fmt::Display for ConfigIssue {
 pub struct TransportError(reqwest::Error);
 
 impl TransportError {
-    /// Network trouble another try may mend.
+    /// Network trouble another try may mend; not a refused connection, an unknown host or
+    /// a certificate the client does not trust, which the next try meets again.
     fn is_retryable(&self) -> bool {
         let e = &self.0;
-        e.is_timeout() || e.is_connect() || e.is_body() || e.is_request()
+        (e.is_timeout() || e.is_connect() || e.is_body() || e.is_request()) && !self.is_permanent()
+    }
+
+    /// Refused, unknown host, untrusted certificate: found in the chain of causes.
+    fn is_permanent(&self) -> bool {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&self.0);
+        while let Some(e) = cause {
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && io.kind() == std::io::ErrorKind::ConnectionRefused
+            {
+                return true;
+            }
+            // hyper-util's resolver and rustls keep their error types private or wrapped;
+            // their messages are stable: "dns error", "invalid peer certificate".
+            let text = e.to_string();
+            if text.starts_with("dns error") || text.contains("invalid peer certificate") {
+                return true;
+            }
+            cause = e.source();
+        }
+        false
     }
 
     /// Whether the request timed out.
@@ -197,7 +218,10 @@ pub enum Error {
     Shared(std::sync::Arc<Error>),
 
     /// An object's extraction crossed the connection's row or byte limit.
-    #[error("object `{object}` crossed the limit of {limit}; the sync of this object stopped")]
+    #[error(
+        "object `{object}` crossed the limit of {limit}; reading it stopped. Raise `{}` in the connection file's `limits` to read more",
+        if limit.ends_with("rows") { "limits.max_rows" } else { "limits.max_bytes" }
+    )]
     LimitExceeded {
         /// The object.
         object: String,

@@ -260,9 +260,15 @@ async fn row_limit_stops_the_object() {
             .iter()
             .find_map(|r| r.as_ref().err())
             .expect("limit error");
+        let text = err.to_string();
         assert!(
-            err.to_string().contains("150 rows") && err.to_string().contains("Account"),
-            "{err}"
+            text.contains("150 rows") && text.contains("Account"),
+            "{text}"
+        );
+        // The setting to raise is named, and a SQL query is not called a sync.
+        assert!(
+            text.contains("limits.max_rows") && !text.contains("sync"),
+            "{text}"
         );
     }
 }

@@ -158,3 +158,61 @@ async fn nul_bytes_in_a_page() {
         extract_with_fault(ApiType::BulkV2, |org| org.faults().nul_bytes_in_next_page()).await;
     assert!(org.requests().iter().any(|r| r.path.contains("/results")));
 }
+
+#[tokio::test]
+async fn the_token_call_retries_edge_pages_and_limits_like_any_other_call() {
+    for failure in [
+        Failure::EdgeMaintenance,
+        Failure::ConcurrentRequestLimitExceeded,
+        Failure::ServiceUnavailable,
+        Failure::BadGateway,
+        Failure::ServerError,
+    ] {
+        let org = org(10, 1_000).await;
+        org.faults().fail_next(2, failure);
+        let session = Session::connect(&connection(&org, ApiType::Rest)).await;
+        assert!(session.is_ok(), "{failure:?}: {:?}", session.err());
+    }
+}
+
+#[tokio::test]
+async fn an_edge_page_on_the_token_call_is_said_in_words_not_a_json_parser_s() {
+    let org = org(10, 1_000).await;
+    // More failures than the policy retries.
+    org.faults().fail_next(50, Failure::EdgeMaintenance);
+    let error = Session::connect(&connection(&org, ApiType::Rest))
+        .await
+        .expect_err("fails once retries run out")
+        .to_string();
+    assert!(error.contains("HTTP 420 with a web page"), "{error}");
+    assert!(
+        !error.contains("<html") && !error.contains("expected value"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_fails_at_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let conn = sfdf_connector::Connection::builder()
+        .developer_name("gone")
+        .domain_url(format!("http://127.0.0.1:{port}"))
+        .client_credentials("x", "y".into())
+        .http(sfdf_connector::HttpSettings {
+            // Long waits: a retried refusal would take minutes.
+            retry: sfdf_connector::RetryConfig {
+                initial_backoff: std::time::Duration::from_secs(60),
+                ..sfdf_connector::RetryConfig::default()
+            },
+            ..Default::default()
+        })
+        .build()
+        .expect("valid");
+    let outcome =
+        tokio::time::timeout(std::time::Duration::from_secs(30), Session::connect(&conn)).await;
+    let error = outcome.expect("no retry waits").expect_err("refused");
+    assert!(!error.is_retryable(), "{error}");
+}

@@ -94,9 +94,13 @@ async fn warnings_go_to_standard_error() {
     .await;
     ok(&out);
     let _: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is only JSON");
-    assert!(
-        stderr(&out).contains("warning: auth_type `password`"),
-        "the warning is on stderr: {}",
+    assert_eq!(
+        stderr(&out)
+            .lines()
+            .filter(|l| l.contains("auth_type `password`"))
+            .count(),
+        1,
+        "the deprecation warning once, on stderr: {}",
         stderr(&out)
     );
 }
@@ -207,5 +211,27 @@ async fn an_unreachable_org_is_said_once() {
         words.iter().all(|w| seen.insert(*w)),
         "a cause is repeated: {}",
         lines[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_log_shows_requests_and_retries_without_secrets_or_colours() {
+    let org = org(30).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = connection_file(&org, dir.path());
+    org.faults()
+        .fail_next(1, sfdf_emulator::Failure::ServiceUnavailable);
+    let out = sfdf(["objects".as_ref(), conn.as_os_str(), "--names".as_ref()])
+        .env("RUST_LOG", "sfdf_connector=debug")
+        .output()
+        .await;
+    ok(&out);
+    let err = stderr(&out);
+    assert!(err.contains("token request"), "requests are logged: {err}");
+    assert!(err.contains("retrying"), "the retry is logged: {err}");
+    assert!(!err.contains(org.client_secret()), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colours off a terminal: {err:?}"
     );
 }

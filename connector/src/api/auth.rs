@@ -144,11 +144,19 @@ impl Authenticator {
                 let status = resp.status();
                 let headers = resp.headers().clone();
                 let bytes = resp.bytes().await?;
-                // 5xx (and edge pages) are transport trouble, worth a retry: not an OAuth answer.
-                if status.is_server_error() {
+                // 5xx, the edge's 420, 429 and REQUEST_LIMIT_EXCEEDED are not OAuth answers:
+                // they are classified like the same answers of any other call (retried by
+                // the policy), and an HTML page is never handed to the OAuth JSON parser.
+                let body = String::from_utf8_lossy(&bytes);
+                let limit = status.as_u16() == 403 && body.contains("REQUEST_LIMIT_EXCEEDED");
+                if status.is_server_error()
+                    || matches!(status.as_u16(), 420 | 429)
+                    || limit
+                    || looks_like_html(&body)
+                {
                     return Err(TokenHttpError::Server {
                         status: status.as_u16(),
-                        body: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                        body: body.chars().take(400).collect(),
                     });
                 }
                 let mut builder = oauth2::http::Response::builder().status(status);
@@ -177,11 +185,23 @@ impl Authenticator {
                 return Err(Error::http("OAuth token request", e));
             }
             Err(RequestTokenError::Request(TokenHttpError::Server { status, body })) => {
+                let (error_code, message) = if body.contains("REQUEST_LIMIT_EXCEEDED") {
+                    ("REQUEST_LIMIT_EXCEEDED".to_owned(), body)
+                } else if looks_like_html(&body) {
+                    (
+                        String::new(),
+                        format!(
+                            "the token endpoint answered HTTP {status} with a web page, not OAuth JSON (the org's edge during maintenance, or domain_url is not the org's My Domain)"
+                        ),
+                    )
+                } else {
+                    (String::new(), body)
+                };
                 return Err(Error::Api {
                     context: "OAuth token request".into(),
                     status,
-                    error_code: String::new(),
-                    message: body,
+                    error_code,
+                    message,
                     fields: vec![],
                 });
             }
@@ -224,9 +244,8 @@ impl Authenticator {
         token: Option<&SecretString>,
         service_url: &Url,
     ) -> Result<Token> {
-        tracing::warn!(
-            "auth_type `password` uses SOAP login(), which Salesforce is retiring; switch to `auth_type: oauth` (client credentials of an External Client App)"
-        );
+        // The deprecation is said once per run, by the connection's warnings (validation).
+        tracing::debug!("SOAP login() for auth_type `password`");
         let url = service_url
             .join(&format!("/services/Soap/u/{}", self.version))
             .map_err(|e| Error::protocol("SOAP login URL", e.to_string()))?;
@@ -276,6 +295,13 @@ fn ids_from_identity(id: Option<&str>) -> (Option<String>, Option<String>) {
     let user = parts.next().map(str::to_string);
     let org = parts.next().map(str::to_string);
     (org, user)
+}
+
+/// An HTML page (an edge or proxy error page) rather than JSON.
+fn looks_like_html(body: &str) -> bool {
+    let start: String = body.trim_start().chars().take(300).collect();
+    let start = start.to_ascii_lowercase();
+    start.starts_with("<!doctype") || start.contains("<html")
 }
 
 #[cfg(test)]

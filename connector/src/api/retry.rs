@@ -123,6 +123,8 @@ impl RetryConfig {
     {
         let mut retries = 0u32;
         loop {
+            // Context only (no URL, header or body): nothing secret reaches the log.
+            tracing::debug!(context, retries, "request");
             let error = match attempt().await {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Again => continue,
