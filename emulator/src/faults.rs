@@ -23,6 +23,9 @@ pub enum Failure {
     BadGateway,
     /// HTTP 420 with an HTML page: Salesforce's edge while an org is being set up or maintained.
     EdgeMaintenance,
+    /// HTTP 400 `QUERY_TIMEOUT`: the query ran too long at the org (aggregates over a large
+    /// object do); not worth retrying.
+    QueryTimeout,
 }
 
 /// The faults waiting to happen.

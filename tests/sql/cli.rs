@@ -145,9 +145,13 @@ async fn the_shell_reads_statements_over_several_lines() {
         "{stdout}"
     );
     assert!(stdout.contains("AccountId,Utf8,"), "{stdout}");
-    assert_eq!(
-        bulk_soql(&org),
-        ["SELECT Id FROM Account WHERE Industry != NULL"]
+    // The count is the org's: one REST `SELECT COUNT()`, no Bulk job.
+    assert!(bulk_soql(&org).is_empty());
+    assert!(
+        org.requests().iter().any(
+            |r| r.soql.as_deref() == Some("SELECT COUNT() FROM Account WHERE Industry != NULL")
+        ),
+        "the count went to the org"
     );
 }
 

@@ -1,5 +1,6 @@
 //! `sfdf sql`, `sfdf demo` and the SQL library against the emulated org.
 
+mod aggregates;
 mod cli;
 mod docs;
 mod messages;

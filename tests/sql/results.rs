@@ -63,6 +63,11 @@ async fn count_star_reads_no_fields() {
     let rows = query(&ctx, "SELECT count(*) AS n FROM Contact").await;
     let expected = live(&org, "Contact").len();
     assert_eq!(texts(&rows, "n"), [Some(expected.to_string())]);
+    // The org counts (see `aggregates`); without that, the scan reads `Id` only.
+    assert!(bulk_soql(&org).is_empty());
+    query(&ctx, "SET sfdf.pushdown.aggregates = false").await;
+    let rows = query(&ctx, "SELECT count(*) AS n FROM Contact").await;
+    assert_eq!(texts(&rows, "n"), [Some(expected.to_string())]);
     assert_eq!(bulk_soql(&org), ["SELECT Id FROM Contact"]);
 }
 

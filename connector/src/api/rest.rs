@@ -55,6 +55,9 @@ pub(crate) struct QueryPage {
     pub next_records_url: Option<String>,
     #[serde(default)]
     pub records: Vec<serde_json::Value>,
+    /// Rows the whole query matches; the answer of `SELECT COUNT() ..`.
+    #[serde(default)]
+    pub total_size: Option<u64>,
 }
 
 fn yes() -> bool {

@@ -246,6 +246,8 @@ pub(crate) struct QueryPage {
     pub locator: Option<String>,
     pub records: Vec<Node>,
     pub usage: Option<(u64, u64)>,
+    /// Rows the whole query matches (`size`); the answer of `SELECT COUNT() ..`.
+    pub size: Option<u64>,
 }
 
 pub(crate) fn parse_query(body: &[u8]) -> Result<QueryPage, Error> {
@@ -270,6 +272,9 @@ pub(crate) fn parse_query(body: &[u8]) -> Result<QueryPage, Error> {
             .cloned()
             .collect(),
         usage: limit_info(&tree),
+        size: result
+            .child_text("size")
+            .and_then(|n| n.trim().parse().ok()),
     })
 }
 

@@ -150,6 +150,17 @@ impl SoqlQuery {
         }
         text
     }
+
+    /// `SELECT COUNT() FROM .. [WHERE ..]`: how many rows the query reads, without its
+    /// columns and limit (SOQL answers a `COUNT()` query with the row count only).
+    pub fn count_soql(&self) -> String {
+        let mut text = format!("SELECT COUNT() FROM {}", self.object);
+        if let Some(f) = &self.filter {
+            text.push_str(" WHERE ");
+            text.push_str(&f.to_string());
+        }
+        text
+    }
 }
 
 /// Tuning of [`Session::plan_with`](crate::Session::plan_with).

@@ -8,6 +8,9 @@
 //!   [`pushdown::to_soql`] (the one translation both `supports_filters_pushdown` and `scan`
 //!   use), and push `LIMIT` when every filter is exact.
 //! - [`SoqlScanExec`]: the scan; `EXPLAIN` shows its SOQL, API and API calls.
+//! - [`SoqlCountExec`]: `COUNT(*)` over exact filters, answered by the org with one
+//!   `SELECT COUNT()` call (an optimizer rule that [`register_connection`] adds; see
+//!   [`PushdownOptions`] to turn it off).
 //! - Names resolve ignoring case, as in SOQL, while results keep the org's spelling. DataFusion
 //!   has no setting for that, so run SQL through [`sql`] (or
 //!   [`statement_to_dataframe`]) rather than `SessionContext::sql`: they rewrite names with
@@ -52,6 +55,7 @@
 //!
 //! `connector/examples/query_emulator.rs` runs the same against the emulated org.
 
+mod aggregate;
 mod catalog;
 mod hints;
 pub mod names;
@@ -69,9 +73,10 @@ use datafusion::execution::context::SessionContext;
 use datafusion::prelude::SessionConfig;
 use datafusion::sql::parser::{DFParser, Statement};
 
+pub use aggregate::SoqlCountExec;
 pub use catalog::{ConnectionSchema, DefaultSchema};
 pub use names::NameMap;
-pub use options::ScanOptions;
+pub use options::{PushdownOptions, ScanOptions};
 pub use scan::SoqlScanExec;
 pub use table::ObjectTable;
 
@@ -205,6 +210,15 @@ pub async fn register_connection(
 ) -> Result<Arc<ConnectionSchema>> {
     let schema = Arc::new(ConnectionSchema::new(session).await.map_err(external)?);
     let state = ctx.state();
+    // Aggregates the org can answer (see `aggregate`); once per context.
+    let registered = state
+        .optimizer()
+        .rules
+        .iter()
+        .any(|rule| rule.name() == aggregate::AggregatePushdown::NAME);
+    if !registered {
+        ctx.add_optimizer_rule(Arc::new(aggregate::AggregatePushdown));
+    }
     let options = state.config().options();
     let catalog_name = options.catalog.default_catalog.clone();
     let default_schema = options.catalog.default_schema.clone();

@@ -16,6 +16,19 @@ datafusion::common::extensions_options! {
         /// Read through `queryAll` (Bulk: the `queryAll` operation): deleted rows still in
         /// the recycle bin, and archived rows, come too, with `IsDeleted = true`.
         pub include_deleted: bool, default = false
+        /// Which query shapes beyond fields, filters and `LIMIT` go into SOQL
+        /// (`SET sfdf.pushdown.aggregates = false` turns one off).
+        pub pushdown: PushdownOptions, default = PushdownOptions::default()
+    }
+}
+
+datafusion::common::config_namespace! {
+    /// Query shapes pushed into SOQL by the planner rules of [`super::aggregate`]; each can
+    /// be turned off, for comparison or when an org refuses them.
+    pub struct PushdownOptions {
+        /// `COUNT(*)` over a table whose every filter is exact becomes one
+        /// `SELECT COUNT() FROM .. WHERE ..` call (REST, or SOAP for `soap` connections).
+        pub aggregates: bool, default = true
     }
 }
 

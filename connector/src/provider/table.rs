@@ -98,6 +98,22 @@ impl ObjectTable {
             .collect()
     }
 
+    /// The session the table reads through.
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The base query with every one of `filters` ANDed on, or `None` when one of them is
+    /// not sent or not exact: then SOQL would read other rows than SQL does. No columns.
+    pub(crate) fn exact_query(&self, filters: &[Expr]) -> Option<SoqlQuery> {
+        let mut query = self.base.clone().columns(Vec::<String>::new());
+        for pushed in self.translate(filters) {
+            let pushed = pushed.filter(|p| p.exact)?;
+            query = query.and_filter(pushed.condition);
+        }
+        Some(query)
+    }
+
     /// The query a scan with these arguments sends.
     pub fn scan_query(
         &self,

@@ -8,7 +8,7 @@ use url::Url;
 
 mod filter;
 
-use crate::api::{ApiClient, ApiSettings, ApiUsage, describe, rest};
+use crate::api::{ApiClient, ApiSettings, ApiUsage, describe, rest, soap};
 use crate::config::{ApiType, ApiVersion, Connection};
 use crate::error::{Error, Result};
 use crate::extract::{BatchStream, ExtractPlan, PlanOptions, PlanSource, SoqlQuery};
@@ -263,6 +263,32 @@ impl Session {
         let plan = ExtractPlan::new(source, query, schema, windows, options);
         plan.check_length()?;
         Ok(plan)
+    }
+
+    /// Counts the rows `query` reads (its columns and limit aside) with one aggregate call,
+    /// `SELECT COUNT() FROM .. WHERE ..`: SOAP for `soap` connections, else REST, also for
+    /// `bulkv2` ones, as Bulk API 2.0 refuses aggregate queries. Checks the filter against
+    /// describe first, as [`Session::plan_with`] does.
+    pub async fn count(&self, query: &SoqlQuery) -> Result<u64> {
+        let object = self.describe(&query.object).await?;
+        if let Some(filter) = &query.filter {
+            self.check_filter(&object, filter).await?;
+        }
+        let soql = query.count_soql();
+        let client = &self.inner.client;
+        let all = query.include_deleted;
+        let rows = match self.api_type() {
+            ApiType::Soap => soap::query(client, &soql, all, None).await?.size,
+            ApiType::Rest | ApiType::BulkV2 => {
+                rest::query_page(client, &soql, all, None).await?.total_size
+            }
+        };
+        rows.ok_or_else(|| {
+            Error::protocol(
+                format!("COUNT() of {}", object.name),
+                "the answer has no row count",
+            )
+        })
     }
 
     /// Plans and streams a whole query (every partition, in order).

@@ -289,6 +289,11 @@ fn failure_response(failure: Failure) -> Response {
             StatusCode::from_u16(420).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
             "We're setting things up",
         ),
+        Failure::QueryTimeout => sf_error(
+            StatusCode::BAD_REQUEST,
+            "QUERY_TIMEOUT",
+            "Your query request was running for too long.",
+        ),
     }
 }
 
