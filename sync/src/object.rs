@@ -123,6 +123,12 @@ impl Run {
         match (full_reason, checkpoint, checkpoint_field.as_deref()) {
             (None, Some(checkpoint), Some(field)) => {
                 self.report.mode = Mode::Incremental;
+                if field != CHECKPOINT_FIELDS[0] {
+                    // The fallback is said in the summary.
+                    self.report.reason = Some(format!(
+                        "{object} has no SystemModstamp: checkpoint on {field}"
+                    ));
+                }
                 self.incremental(
                     session, &mut dir, &query, &source, field, checkpoint, options,
                 )
