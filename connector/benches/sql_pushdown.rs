@@ -22,7 +22,7 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use secrecy::SecretString;
-use sfdf_connector::provider::{ConnectionSchema, ObjectTable, SessionBuilder, sql};
+use sfdf_connector::provider::{ConnectionSchema, ContextBuilder, ObjectTable, sql};
 use sfdf_connector::{Connection, Session};
 use sfdf_emulator::EmulatedOrg;
 
@@ -118,7 +118,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("projection only", Some(true)),
         ("nothing pushed", Some(false)),
     ] {
-        let ctx = SessionBuilder::new()
+        let ctx = ContextBuilder::new()
             .target_partitions(Some(4))
             .session(session.clone())
             .build()

@@ -8,7 +8,7 @@ use datafusion::common::Result;
 use datafusion::error::DataFusionError;
 use secrecy::SecretString;
 use sfdf_connector::Connection;
-use sfdf_connector::provider::{SessionBuilder, sql};
+use sfdf_connector::provider::{ContextBuilder, sql};
 use sfdf_emulator::EmulatedOrg;
 
 fn external(e: impl std::error::Error + Send + Sync + 'static) -> DataFusionError {
@@ -37,7 +37,7 @@ async fn main() -> Result<()> {
 
     // One call registers the connection: its objects become tables of schema `demo`, and,
     // as the only connection, are reachable unqualified too.
-    let ctx = SessionBuilder::new().connection(connection).build().await?;
+    let ctx = ContextBuilder::new().connection(connection).build().await?;
 
     // Names resolve ignoring case, as in SOQL; results keep the org's spelling.
     let query = "SELECT name, annualrevenue FROM account WHERE industry = 'Energy' \

@@ -4,6 +4,7 @@ mod check;
 mod common;
 mod discovery;
 mod extract;
+mod factory;
 mod faults;
 mod filters;
 mod layers;

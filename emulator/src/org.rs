@@ -445,6 +445,17 @@ impl EmulatedOrg {
         &self.client_secret
     }
 
+    /// A connection file (YAML text) for this org through its default connected app:
+    /// developer name `developer_name`, client credentials inline (which the connector
+    /// accepts for a loopback domain only). Append more settings (`api_type`, `objects`)
+    /// as further lines. Text, so the emulator never depends on the connector.
+    pub fn connection_yaml(&self, developer_name: &str) -> String {
+        format!(
+            "connection_name: Emulated org\ndeveloper_name: {developer_name}\ndomain_url: {}\nclient_id: {}\nclient_secret: {}\n",
+            self.base_url, self.client_id, self.client_secret
+        )
+    }
+
     /// Username of the default user.
     pub fn username(&self) -> &str {
         &self.username

@@ -10,7 +10,7 @@ use anyhow::Context;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
-use sfdf_connector::provider::{SessionBuilder, SoqlScanExec, sql};
+use sfdf_connector::provider::{ContextBuilder, SoqlScanExec, sql};
 use sfdf_connector::{Connection, Session};
 use sfdf_emulator::{EmulatedOrg, Value};
 use sfdf_recipes::{Plan, PlanSettings, Recipe};
@@ -119,7 +119,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let names = session.object_names();
     outln!("      {} objects: {}", names.len(), names.join(", "))?;
 
-    let ctx = SessionBuilder::new()
+    let ctx = ContextBuilder::new()
         .session(session.clone())
         .build()
         .await?;

@@ -72,7 +72,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         Some(dir) => synced_context(&args, dir).await?,
         None => {
             let (path, connection) = args.connection.load()?;
-            provider::SessionBuilder::new()
+            provider::ContextBuilder::new()
                 .target_partitions(args.partitions)
                 .include_deleted(args.include_deleted)
                 .connection(connection)
@@ -103,7 +103,7 @@ async fn synced_context(args: &Args, dir: &std::path::Path) -> anyhow::Result<Se
         Some(_) => Some(args.connection.load()?.1.developer_name().to_string()),
         None => None,
     };
-    let ctx = provider::SessionBuilder::new()
+    let ctx = provider::ContextBuilder::new()
         .target_partitions(args.partitions)
         .build()
         .await?;

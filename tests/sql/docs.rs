@@ -5,7 +5,7 @@ use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use secrecy::SecretString;
 use sfdf_connector::Connection;
-use sfdf_connector::provider::{SessionBuilder, sql};
+use sfdf_connector::provider::{ContextBuilder, sql};
 use sfdf_emulator::EmulatedOrg;
 
 use crate::support::{bulk_soql, org};
@@ -84,7 +84,7 @@ async fn docs_context(org: &EmulatedOrg) -> datafusion::prelude::SessionContext 
         )
         .build()
         .expect("valid connection");
-    SessionBuilder::new()
+    ContextBuilder::new()
         .target_partitions(Some(2))
         .connection(connection)
         .build()

@@ -166,7 +166,7 @@ async fn with_two_connections_each_is_a_schema_and_unqualified_names_are_not_gue
         )
         .build()
         .expect("valid");
-    let ctx = sfdf_connector::provider::SessionBuilder::new()
+    let ctx = sfdf_connector::provider::ContextBuilder::new()
         .connection(first)
         .connection(second)
         .build()
@@ -245,7 +245,7 @@ async fn rest_and_soap_scans_answer_like_bulk() {
             .expect("valid");
         // One partition: one cursor (more partitions read SystemModstamp windows, see
         // sql::windows).
-        let ctx = sfdf_connector::provider::SessionBuilder::new()
+        let ctx = sfdf_connector::provider::ContextBuilder::new()
             .target_partitions(Some(1))
             .connection(connection)
             .build()

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use secrecy::SecretString;
-use sfdf_connector::provider::SessionBuilder;
+use sfdf_connector::provider::ContextBuilder;
 use sfdf_connector::{ApiType, Connection};
 use sfdf_emulator::{Api, EmulatedOrg};
 
@@ -21,7 +21,7 @@ async fn rest_context(org: &EmulatedOrg, partitions: usize) -> datafusion::prelu
         .api_type(ApiType::Rest)
         .build()
         .expect("valid connection");
-    let ctx = SessionBuilder::new()
+    let ctx = ContextBuilder::new()
         .target_partitions(Some(partitions))
         .connection(connection)
         .build()
@@ -100,7 +100,7 @@ async fn a_rest_scan_with_a_limit_reads_one_cursor() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_sfdf_bulk_windows_runs_one_bulk_job_per_partition() {
     let org = org(300).await;
-    let ctx = SessionBuilder::new()
+    let ctx = ContextBuilder::new()
         .target_partitions(Some(3))
         .connection(connection(&org))
         .build()

@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use secrecy::SecretString;
 use sfdf_connector::Connection;
-use sfdf_connector::provider::{SessionBuilder, sql};
+use sfdf_connector::provider::{ContextBuilder, sql};
 use sfdf_emulator::{Api, EmulatedOrg, SObject, Value};
 
 /// A small org: fast to generate, big enough for every object to have rows.
@@ -34,7 +34,7 @@ pub fn connection(org: &EmulatedOrg) -> Connection {
 }
 
 pub async fn context(org: &EmulatedOrg) -> SessionContext {
-    SessionBuilder::new()
+    ContextBuilder::new()
         .target_partitions(Some(2))
         .connection(connection(org))
         .build()

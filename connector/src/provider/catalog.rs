@@ -7,7 +7,6 @@ use async_trait::async_trait;
 use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::common::{DataFusionError, Result};
 
-use super::scan::to_datafusion;
 use super::table::ObjectTable;
 use crate::session::Session;
 
@@ -98,7 +97,7 @@ impl SchemaProvider for ConnectionSchema {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>, DataFusionError> {
-        let table = self.object_table(name).await.map_err(to_datafusion)?;
+        let table = self.object_table(name).await?;
         Ok(table.map(|t| t as Arc<dyn TableProvider>))
     }
 

@@ -11,6 +11,9 @@
 //! - [`SoqlCountExec`]: `COUNT(*)` over exact filters, answered by the org with one
 //!   `SELECT COUNT()` call (an optimizer rule that [`register_connection`] adds; see
 //!   [`PushdownOptions`] to turn it off).
+//! - [`ContextBuilder`]: a DataFusion `SessionContext` with connections registered.
+//! - [`SalesforceTableFactory`]: `CREATE EXTERNAL TABLE t STORED AS SALESFORCE LOCATION
+//!   'connection.yaml'` in any DataFusion session ([`register_table_factory`]).
 //! - Names resolve ignoring case, as in SOQL, while results keep the org's spelling. DataFusion
 //!   has no setting for that, so run SQL through [`sql`] (or
 //!   [`statement_to_dataframe`]) rather than `SessionContext::sql`: they rewrite names with
@@ -26,7 +29,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use secrecy::SecretString;
 //! use sfdf_connector::Connection;
-//! use sfdf_connector::provider::{SessionBuilder, sql};
+//! use sfdf_connector::provider::{ContextBuilder, sql};
 //! use sfdf_emulator::EmulatedOrg;
 //!
 //! let org = EmulatedOrg::builder().rows(200).start().await?;
@@ -35,7 +38,7 @@
 //!     .domain_url(org.base_url())
 //!     .client_credentials(org.client_id(), SecretString::from(org.client_secret().to_owned()))
 //!     .build()?;
-//! let ctx = SessionBuilder::new().connection(connection).build().await?;
+//! let ctx = ContextBuilder::new().connection(connection).build().await?;
 //!
 //! // As typed: names resolve ignoring case, results keep the org's spelling.
 //! let top = sql(
@@ -58,6 +61,7 @@
 mod aggregate;
 mod catalog;
 mod hints;
+mod factory;
 pub mod names;
 mod options;
 pub mod pushdown;
@@ -75,6 +79,7 @@ use datafusion::sql::parser::{DFParser, Statement};
 
 pub use aggregate::SoqlCountExec;
 pub use catalog::{ConnectionSchema, DefaultSchema};
+pub use factory::{STORED_AS, SalesforceTableFactory, register_table_factory};
 pub use names::NameMap;
 pub use options::{PushdownOptions, ScanOptions};
 pub use scan::SoqlScanExec;
@@ -83,11 +88,12 @@ pub use table::ObjectTable;
 use crate::config::Connection;
 use crate::session::Session;
 
-/// Builds a `SessionContext` with connections registered.
+/// Builds a DataFusion `SessionContext` with connections registered (not an sfdf
+/// [`Session`]: that is one authenticated org connection).
 ///
 /// ```no_run
 /// # async fn run(conn: sfdf_connector::Connection) -> datafusion::common::Result<()> {
-/// let ctx = sfdf_connector::provider::SessionBuilder::new()
+/// let ctx = sfdf_connector::provider::ContextBuilder::new()
 ///     .target_partitions(Some(8))
 ///     .connection(conn)
 ///     .build()
@@ -95,19 +101,19 @@ use crate::session::Session;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct SessionBuilder {
+pub struct ContextBuilder {
     config: SessionConfig,
     connections: Vec<Connection>,
     sessions: Vec<Session>,
 }
 
-impl Default for SessionBuilder {
+impl Default for ContextBuilder {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl SessionBuilder {
+impl ContextBuilder {
     /// DataFusion's defaults plus `information_schema` (for `SHOW TABLES`, `DESCRIBE`) and
     /// the `sfdf.*` settings ([`ScanOptions`]).
     pub fn new() -> Self {
@@ -177,12 +183,14 @@ impl SessionBuilder {
         self
     }
 
-    /// Connects, lists each connection's objects and registers them.
+    /// Connects, lists each connection's objects and registers them; registers the
+    /// [`SalesforceTableFactory`] too (`CREATE EXTERNAL TABLE … STORED AS SALESFORCE`).
     pub async fn build(self) -> Result<SessionContext> {
         let ctx = SessionContext::new_with_config(with_scan_options(self.config));
+        register_table_factory(&ctx);
         let mut sessions = self.sessions;
         for connection in &self.connections {
-            sessions.push(Session::connect(connection).await.map_err(external)?);
+            sessions.push(Session::connect(connection).await?);
         }
         for session in sessions {
             register_connection(&ctx, session).await?;
@@ -208,7 +216,7 @@ pub async fn register_connection(
     ctx: &SessionContext,
     session: Session,
 ) -> Result<Arc<ConnectionSchema>> {
-    let schema = Arc::new(ConnectionSchema::new(session).await.map_err(external)?);
+    let schema = Arc::new(ConnectionSchema::new(session).await?);
     let state = ctx.state();
     // Aggregates the org can answer (see `aggregate`); once per context.
     let registered = state
@@ -346,6 +354,10 @@ fn find_ignoring_case(names: Vec<String>, wanted: &str) -> Option<String> {
     names.into_iter().find(|n| n.eq_ignore_ascii_case(wanted))
 }
 
-fn external(error: crate::Error) -> DataFusionError {
-    DataFusionError::External(Box::new(error))
+/// A connector error inside DataFusion: kept whole as the external source, so callers can
+/// downcast it back to [`crate::Error`] (its object, status and `errorCode`).
+impl From<crate::Error> for DataFusionError {
+    fn from(error: crate::Error) -> Self {
+        DataFusionError::External(Box::new(error))
+    }
 }

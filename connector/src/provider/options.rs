@@ -4,7 +4,7 @@ use datafusion::common::config::ConfigExtension;
 
 datafusion::common::extensions_options! {
     /// How scans of Salesforce tables run; registered by
-    /// [`SessionBuilder`](super::SessionBuilder), changed in SQL with `SET sfdf.bulk_windows = true`.
+    /// [`ContextBuilder`](super::ContextBuilder), changed in SQL with `SET sfdf.bulk_windows = true`.
     pub struct ScanOptions {
         /// `bulkv2` scans with more than one partition: one Bulk job per `SystemModstamp`
         /// window (one window per partition; the org processes jobs in parallel) instead of

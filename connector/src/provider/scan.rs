@@ -145,20 +145,17 @@ impl ExecutionPlan for SoqlScanExec {
     ) -> Result<SendableRecordBatchStream> {
         // `open` returns at once; the partition's task starts its requests in the background
         // (a Bulk job or window boundaries are shared by all partitions, asked once).
-        let stream = self.plan.open(partition).map_err(to_datafusion)?;
+        let stream = self.plan.open(partition).map_err(DataFusionError::from)?;
         // Rows per partition, for `EXPLAIN ANALYZE`.
         let baseline = BaselineMetrics::new(&self.metrics, partition);
-        let stream = stream.map_err(to_datafusion).inspect_ok(move |batch| {
-            baseline.record_output(batch.num_rows());
-        });
+        let stream = stream
+            .map_err(DataFusionError::from)
+            .inspect_ok(move |batch| {
+                baseline.record_output(batch.num_rows());
+            });
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             self.plan.schema(),
             stream,
         )))
     }
-}
-
-/// Wraps a connector error for DataFusion, keeping it reachable as the source.
-pub(crate) fn to_datafusion(error: crate::Error) -> DataFusionError {
-    DataFusionError::External(Box::new(error))
 }

@@ -11,7 +11,7 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
 use super::pushdown::{FilterFields, Pushed, to_soql};
-use super::scan::{SoqlScanExec, to_datafusion};
+use super::scan::SoqlScanExec;
 use crate::extract::{PlanOptions, SoqlQuery};
 use crate::schema::ObjectSchema;
 use crate::session::Session;
@@ -200,11 +200,7 @@ impl TableProvider for ObjectTable {
             batch_size: state.config().batch_size(),
             ..PlanOptions::default()
         };
-        let plan = self
-            .session
-            .plan_with(&query, &options)
-            .await
-            .map_err(to_datafusion)?;
+        let plan = self.session.plan_with(&query, &options).await?;
         Ok(Arc::new(SoqlScanExec::new(plan)))
     }
 }
