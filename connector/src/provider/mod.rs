@@ -60,8 +60,8 @@
 
 mod aggregate;
 mod catalog;
-mod hints;
 mod factory;
+mod hints;
 pub mod names;
 mod options;
 pub mod pushdown;
