@@ -110,9 +110,15 @@ fn empty_column(batches: &[RecordBatch]) -> Option<String> {
 async fn every_sql_example_in_the_docs_runs_and_shows_something() {
     let org = org(300).await;
     let ctx = docs_context(&org).await;
+    // `LOCATION 'sales_eu.yaml'` (CREATE EXTERNAL TABLE) is this org's connection file.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("sales_eu.yaml");
+    std::fs::write(&file, org.connection_yaml("sales_eu")).expect("writes");
+    let location = format!("'{}'", file.display());
     let mut count = 0;
     for (path, text) in documents() {
         for example in examples(&text) {
+            let example = example.replace("'sales_eu.yaml'", &location);
             count += 1;
             let batches = match sql(&ctx, &example).await {
                 Ok(frame) => frame.collect().await,
