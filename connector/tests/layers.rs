@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The layers, lowest first. A new top-level module must be placed here.
+/// The layers, lowest first. A new top-level module must be placed here. `suggest` (a
+/// "did you mean" helper) is a leaf: it uses nothing of the crate.
 const LAYERS: &[&[&str]] = &[
-    // `suggest` ("did you mean") uses nothing of the crate; config and provider use it.
     &["error", "suggest"],
     &["api"],
     &["config"],
