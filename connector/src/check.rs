@@ -304,7 +304,7 @@ pub fn likely_causes(connection: &Connection, step: &str, error: &Error) -> Vec<
             error_code,
             message,
             ..
-        } => match error_code.as_str() {
+        } => match error_code.as_deref().unwrap_or_default() {
             "API_CURRENTLY_DISABLED" | "API_DISABLED_FOR_ORG" | "INSUFFICIENT_ACCESS" => add(
                 "API access is disabled for the user: grant \"API Enabled\" (and \"Use Any API Client\" where the org requires it) to the Run As user through its profile or a permission set.",
             ),
@@ -330,7 +330,11 @@ pub fn likely_causes(connection: &Connection, step: &str, error: &Error) -> Vec<
                 "Salesforce (or a proxy) answered with a server error; it may be in maintenance. Try again later.",
             ),
             _ => add(&format!(
-                "The org refused the call ({status} {error_code}): {message}"
+                "The org refused the call ({status}{}): {message}",
+                error_code
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default()
             )),
         },
         Error::Http { source, .. } => {

@@ -5,9 +5,21 @@ use std::fmt;
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What kind of problem a [`ConfigIssue`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IssueKind {
+    /// A required setting is not there.
+    Missing,
+    /// The setting is there but breaks a rule.
+    Invalid,
+}
+
 /// One problem in a connection's settings, with the setting it concerns and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigIssue {
+    /// Missing or invalid.
+    pub kind: IssueKind,
     /// The setting's key as written in the connection file, e.g. `domain_url` or
     /// `objects.Account.filter`.
     pub setting: String,
@@ -81,6 +93,54 @@ impl std::error::Error for TransportError {
     }
 }
 
+/// The state of a Bulk API 2.0 query job (`state` of the job info).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[non_exhaustive]
+pub enum JobState {
+    /// Created, not yet queued.
+    Open,
+    /// Queued for processing.
+    UploadComplete,
+    /// Running.
+    InProgress,
+    /// Finished; its results can be read.
+    JobComplete,
+    /// Failed at the org.
+    Failed,
+    /// Aborted (by us, or at the org).
+    Aborted,
+    /// A state this client does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl JobState {
+    /// Whether the job will not change any more.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            JobState::JobComplete | JobState::Failed | JobState::Aborted
+        )
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            JobState::Open => "Open",
+            JobState::UploadComplete => "UploadComplete",
+            JobState::InProgress => "InProgress",
+            JobState::JobComplete => "JobComplete",
+            JobState::Failed => "Failed",
+            JobState::Aborted => "Aborted",
+            JobState::Unknown => "an unknown state",
+        })
+    }
+}
+
+/// The cause of an error, kept for [`std::error::Error::source`].
+pub type Source = Box<dyn std::error::Error + Send + Sync>;
+
 /// Everything that can go wrong between a connection file and a record batch.
 ///
 /// Variants carry the object, field, HTTP status and Salesforce `errorCode` where known.
@@ -127,15 +187,15 @@ pub enum Error {
     },
 
     /// Salesforce answered a REST or Bulk call with an error.
-    #[error("{context}: HTTP {status} {error_code}: {message}")]
+    #[error("{context}: HTTP {status}{}: {message}", code_text(error_code.as_deref()))]
     Api {
         /// What we were doing, e.g. `describe Account` or `fetch Bulk results page`.
         context: String,
         /// HTTP status.
         status: u16,
         /// Salesforce `errorCode`, e.g. `INVALID_SESSION_ID`, `REQUEST_LIMIT_EXCEEDED`;
-        /// empty when the body was not a Salesforce error (an edge HTML page, say).
-        error_code: String,
+        /// `None` when the body was not a Salesforce error (an edge HTML page, say).
+        error_code: Option<String>,
         /// Salesforce `message` (or the start of a non-JSON body).
         message: String,
         /// Fields named by the error, if any.
@@ -159,6 +219,9 @@ pub enum Error {
         context: String,
         /// What was unexpected.
         message: String,
+        /// The parser's or library's error, when there was one.
+        #[source]
+        source: Option<Source>,
     },
 
     /// An object name breaks Salesforce's naming rules or is not visible to the connecting user.
@@ -188,6 +251,9 @@ pub enum Error {
         object: String,
         /// The parser's or checker's message.
         message: String,
+        /// The SOQL parser's error, when the filter did not parse.
+        #[source]
+        source: Option<Source>,
     },
 
     /// A Bulk API 2.0 query job failed or was aborted on the org's side.
@@ -197,8 +263,8 @@ pub enum Error {
         job_id: String,
         /// The object queried.
         object: String,
-        /// `Failed` or `Aborted`.
-        state: String,
+        /// `Failed` or `Aborted` (or still running, when the wait timed out).
+        state: JobState,
         /// The job's `errorMessage`, or a note that it gave none.
         message: String,
     },
@@ -210,6 +276,9 @@ pub enum Error {
         context: String,
         /// The decoder's message (Arrow parse errors name the column and line).
         message: String,
+        /// Arrow's error, when it gave one.
+        #[source]
+        source: Option<Source>,
     },
 
     /// The same failure seen by several partitions of one plan (the Bulk job is run once
@@ -239,7 +308,7 @@ impl Error {
             Error::Http { source, .. } => source.is_retryable(),
             Error::Api {
                 status, error_code, ..
-            } => is_retryable_status(*status, error_code),
+            } => is_retryable_status(*status, error_code.as_deref()),
             Error::SoapFault { code, status, .. } => {
                 code == "REQUEST_LIMIT_EXCEEDED"
                     || code == "INVALID_SESSION_ID"
@@ -256,7 +325,10 @@ impl Error {
     pub fn error_code(&self) -> Option<&str> {
         match self {
             Error::Shared(inner) => inner.error_code(),
-            Error::Api { error_code, .. } if !error_code.is_empty() => Some(error_code),
+            Error::Api {
+                error_code: Some(code),
+                ..
+            } => Some(code),
             Error::SoapFault { code, .. } => Some(code),
             Error::Auth { error, .. } => Some(error),
             _ => None,
@@ -285,6 +357,45 @@ impl Error {
         Error::Protocol {
             context: context.into(),
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A protocol error caused by `source`: the message is `what: source` (or the source's
+    /// text alone when `what` is empty), and the source stays reachable.
+    pub(crate) fn protocol_from(
+        context: impl Into<String>,
+        what: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Protocol {
+            context: context.into(),
+            message: with_cause(what, &source),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// A decode error caused by `source` (Arrow's), kept as the source.
+    pub(crate) fn decode_from(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Decode {
+            context: context.into(),
+            message: source.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// A filter that does not parse (or names no valid field), with the parser's error.
+    pub(crate) fn filter_from(
+        object: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Filter {
+            object: object.into(),
+            message: source.to_string(),
+            source: Some(Box::new(source)),
         }
     }
 
@@ -292,17 +403,32 @@ impl Error {
         Error::Decode {
             context: context.into(),
             message: message.to_string(),
+            source: None,
         }
     }
 }
 
 /// 5xx, Salesforce edge's 420, 429 and `REQUEST_LIMIT_EXCEEDED` (403) are worth a retry;
 /// `INVALID_SESSION_ID` too, after a fresh token.
-pub(crate) fn is_retryable_status(status: u16, error_code: &str) -> bool {
+pub(crate) fn is_retryable_status(status: u16, error_code: Option<&str>) -> bool {
     status >= 500
         || status == 420
         || status == 429
-        || error_code == "REQUEST_LIMIT_EXCEEDED"
-        || error_code == "SERVER_UNAVAILABLE"
-        || error_code == "INVALID_SESSION_ID"
+        || matches!(
+            error_code,
+            Some("REQUEST_LIMIT_EXCEEDED" | "SERVER_UNAVAILABLE" | "INVALID_SESSION_ID")
+        )
+}
+
+/// ` CODE` after the status in an API error's message; nothing without a code.
+fn code_text(code: Option<&str>) -> String {
+    code.map(|c| format!(" {c}")).unwrap_or_default()
+}
+
+fn with_cause(what: &str, source: &dyn std::error::Error) -> String {
+    if what.is_empty() {
+        source.to_string()
+    } else {
+        format!("{what}: {source}")
+    }
 }

@@ -29,6 +29,8 @@ pub mod check;
 pub mod config;
 pub mod error;
 pub mod extract;
+#[cfg(test)]
+mod fixtures;
 pub mod provider;
 pub mod schema;
 mod session;
@@ -40,7 +42,7 @@ pub use config::{
     ApiType, ApiVersion, AuthType, Connection, ConnectionBuilder, Credentials, HttpSettings,
     Limits, ObjectSelection,
 };
-pub use error::{ConfigIssue, Error, Result, TransportError};
-pub use extract::{BatchStream, ExtractPlan, PageSource, PlanOptions, SoqlQuery};
-pub use schema::{CompoundPolicy, CompoundRole, FieldInfo, ObjectInfo, ObjectSchema, SkippedField};
+pub use error::{ConfigIssue, Error, IssueKind, JobState, Result, TransportError};
+pub use extract::{BatchStream, ExtractPlan, PlanOptions, SoqlQuery};
+pub use schema::{CompoundRole, FieldInfo, ObjectInfo, ObjectSchema, SkippedField};
 pub use session::{Identity, Session};

@@ -11,7 +11,7 @@
 //! | `date` | `Date32` | |
 //! | `datetime` | `Timestamp(Millisecond, "+00:00")` | UTC |
 //! | `time` | `Time32(Millisecond)` | |
-//! | `address`, `location` (compound) | — | not a column: its component fields are (policy [`CompoundPolicy::Components`]) |
+//! | `address`, `location` (compound) | — | not a column: its component fields are (the same columns for every API type) |
 //! | `base64` | — | not a column: Bulk API cannot read it and REST/SOAP give a blob URL |
 //! | anything else | `Utf8` | read as text, with a warning |
 //!
@@ -28,15 +28,6 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit}
 
 /// The timezone of every datetime column.
 pub const UTC: &str = "+00:00";
-
-/// What happens to compound fields (`address`, `location`) that Bulk API 2.0 cannot select.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CompoundPolicy {
-    /// The compound itself is not a column; its component fields (`BillingStreet`, ..,
-    /// `Loc__Latitude__s`) are. The same columns for every API type.
-    #[default]
-    Components,
-}
 
 /// A field's part in a compound (address/location) field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,20 +299,15 @@ fn map_describe(d: Describe) -> ObjectSchema {
 mod tests {
     use super::*;
 
-    const DESCRIBES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/salesforce/describe/"
-    );
-
     fn load(name: &str) -> ObjectSchema {
-        ObjectSchema::from_describe_json(&std::fs::read(format!("{DESCRIBES}{name}")).unwrap())
+        ObjectSchema::from_describe_json(&crate::fixtures::fixture(&format!("describe/{name}")))
             .unwrap()
     }
 
     #[test]
     fn every_describe_fixture_maps_every_field() {
         let mut seen_types = std::collections::BTreeSet::new();
-        for entry in std::fs::read_dir(DESCRIBES).unwrap() {
+        for entry in std::fs::read_dir(format!("{}describe", crate::fixtures::FIXTURES)).unwrap() {
             let path = entry.unwrap().path();
             let body = std::fs::read(&path).unwrap();
             let raw: serde_json::Value =

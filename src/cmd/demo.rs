@@ -213,7 +213,7 @@ async fn test_connection(connection: &Connection) -> anyhow::Result<Session> {
     };
     outln!(
         "      ok  tiny query `{}` returned {rows} row",
-        query.to_soql()
+        query.to_soql()?
     )?;
     Ok(session)
 }

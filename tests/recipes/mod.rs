@@ -20,16 +20,7 @@ use tempfile::TempDir;
 pub fn folder(org: Option<&EmulatedOrg>) -> TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     if let Some(org) = org {
-        write(
-            dir.path(),
-            "org.yaml",
-            &format!(
-                "connection_name: Test\ndeveloper_name: test_org\ndomain_url: {}\nclient_id: {}\nclient_secret: {}\n",
-                org.base_url(),
-                org.client_id(),
-                org.client_secret()
-            ),
-        );
+        write(dir.path(), "org.yaml", &org.connection_yaml("test_org"));
     }
     dir
 }

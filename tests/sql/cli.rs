@@ -21,16 +21,7 @@ async fn sql_writes_csv_and_json_for_a_connection_file() {
     let org = org(60).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("conn.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            "connection_name: Test\ndeveloper_name: test_org\ndomain_url: {}\nclient_id: {}\nclient_secret: {}\n",
-            org.base_url(),
-            org.client_id(),
-            org.client_secret()
-        ),
-    )
-    .expect("writes");
+    std::fs::write(&file, org.connection_yaml("test_org")).expect("writes");
     let file = file.display().to_string();
     let query = "SELECT id, name FROM test_org.account ORDER BY Id LIMIT 3".to_owned();
     let out = sfdf(vec![
@@ -95,16 +86,7 @@ async fn the_shell_reads_statements_over_several_lines() {
     let org = org(40).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("conn.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            "connection_name: Test\ndeveloper_name: test_org\ndomain_url: {}\nclient_id: {}\nclient_secret: {}\n",
-            org.base_url(),
-            org.client_id(),
-            org.client_secret()
-        ),
-    )
-    .expect("writes");
+    std::fs::write(&file, org.connection_yaml("test_org")).expect("writes");
     let input =
         "SELECT count(*) AS n\n  FROM account\n  WHERE industry IS NOT NULL;\n\\d contact\n\\q\n";
     let out = tokio::task::spawn_blocking(move || {
@@ -202,16 +184,7 @@ async fn ctrl_c_aborts_the_running_bulk_job() {
         .expect("org");
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("conn.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            "connection_name: Test\ndeveloper_name: test_org\ndomain_url: {}\nclient_id: {}\nclient_secret: {}\n",
-            org.base_url(),
-            org.client_id(),
-            org.client_secret()
-        ),
-    )
-    .expect("writes");
+    std::fs::write(&file, org.connection_yaml("test_org")).expect("writes");
     let child = Command::new(env!("CARGO_BIN_EXE_sfdf"))
         .args([
             "sql".as_ref(),

@@ -117,7 +117,7 @@ impl Authenticator {
         let token_url = self
             .domain_url
             .join("/services/oauth2/token")
-            .map_err(|e| Error::protocol("token URL", e.to_string()))?;
+            .map_err(|e| Error::protocol_from("token URL", "", e))?;
         let client = oauth2::Client::<
             BasicErrorResponse,
             SfTokenResponse,
@@ -186,16 +186,16 @@ impl Authenticator {
             }
             Err(RequestTokenError::Request(TokenHttpError::Server { status, body })) => {
                 let (error_code, message) = if body.contains("REQUEST_LIMIT_EXCEEDED") {
-                    ("REQUEST_LIMIT_EXCEEDED".to_owned(), body)
+                    (Some("REQUEST_LIMIT_EXCEEDED".to_owned()), body)
                 } else if looks_like_html(&body) {
                     (
-                        String::new(),
+                        None,
                         format!(
                             "the token endpoint answered HTTP {status} with a web page, not OAuth JSON (the org's edge during maintenance, or domain_url is not the org's My Domain)"
                         ),
                     )
                 } else {
-                    (String::new(), body)
+                    (None, body)
                 };
                 return Err(Error::Api {
                     context: "OAuth token request".into(),
@@ -225,7 +225,7 @@ impl Authenticator {
             .as_deref()
             .map(Url::parse)
             .transpose()
-            .map_err(|e| Error::protocol("OAuth token response", format!("bad instance_url: {e}")))?
+            .map_err(|e| Error::protocol_from("OAuth token response", "bad instance_url", e))?
             .unwrap_or_else(|| self.domain_url.clone());
         let (org_id, user_id) = ids_from_identity(extra.id.as_deref());
         Ok(Token {
@@ -248,7 +248,7 @@ impl Authenticator {
         tracing::debug!("SOAP login() for auth_type `password`");
         let url = service_url
             .join(&format!("/services/Soap/u/{}", self.version))
-            .map_err(|e| Error::protocol("SOAP login URL", e.to_string()))?;
+            .map_err(|e| Error::protocol_from("SOAP login URL", "", e))?;
         let mut secret = password.expose_secret().to_string();
         if let Some(t) = token {
             secret.push_str(t.expose_secret());
@@ -274,7 +274,7 @@ impl Authenticator {
         }
         let r = soap::parse_login(&body)?;
         let server = Url::parse(&r.server_url)
-            .map_err(|e| Error::protocol("SOAP login", format!("bad serverUrl: {e}")))?;
+            .map_err(|e| Error::protocol_from("SOAP login", "bad serverUrl", e))?;
         let mut instance = server.clone();
         instance.set_path("/");
         instance.set_query(None);

@@ -6,14 +6,14 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::{ApiClient, Body, Call, Reply};
-use crate::error::{Error, Result};
+use crate::error::{Error, JobState, Result};
 
 /// Job info (`POST`/`GET /jobs/query[/{id}]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct JobInfo {
     pub id: String,
-    pub state: String,
+    pub state: JobState,
     #[serde(default)]
     pub object: Option<String>,
     #[serde(default)]
@@ -39,8 +39,7 @@ pub(crate) async fn create(client: &ApiClient, soql: &str, all: bool) -> Result<
         context: "create Bulk query job".into(),
     };
     let (_, bytes) = client.send_bytes(&call).await?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| Error::protocol("create Bulk query job", e.to_string()))
+    serde_json::from_slice(&bytes).map_err(|e| Error::protocol_from("create Bulk query job", "", e))
 }
 
 pub(crate) async fn get(client: &ApiClient, id: &str) -> Result<JobInfo> {
@@ -59,7 +58,7 @@ pub(crate) async fn wait(client: &ApiClient, id: &str) -> Result<JobInfo> {
     let mut wait = polling.initial;
     loop {
         let info = get(client, id).await?;
-        if matches!(info.state.as_str(), "JobComplete" | "Failed" | "Aborted") {
+        if info.state.is_terminal() {
             return Ok(info);
         }
         if start.elapsed() > polling.job_timeout {

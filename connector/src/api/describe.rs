@@ -83,7 +83,7 @@ pub(crate) struct DescribeField {
 pub(crate) fn parse(body: &[u8]) -> Result<Describe> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     serde_json::from_slice(body)
-        .map_err(|e| Error::protocol("describe", format!("not a describe result: {e}")))
+        .map_err(|e| Error::protocol_from("describe", "not a describe result", e))
 }
 
 /// Every object the user may see (`describeGlobal`).

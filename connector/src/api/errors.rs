@@ -34,7 +34,8 @@ pub(crate) fn parse_error(context: &str, status: u16, body: &[u8]) -> Error {
             && !list.is_empty()
         {
             let e = list.remove(0);
-            return api(context, status, e.error_code, e.message, e.fields);
+            let code = Some(e.error_code).filter(|c| !c.is_empty());
+            return api(context, status, code, e.message, e.fields);
         }
     } else if trimmed.starts_with(b"{") {
         if let Ok(e) = serde_json::from_slice::<OAuthError>(trimmed) {
@@ -47,7 +48,7 @@ pub(crate) fn parse_error(context: &str, status: u16, body: &[u8]) -> Error {
         if let Ok(e) = serde_json::from_slice::<RestError>(trimmed)
             && !e.error_code.is_empty()
         {
-            return api(context, status, e.error_code, e.message, e.fields);
+            return api(context, status, Some(e.error_code), e.message, e.fields);
         }
     } else if trimmed.starts_with(b"<")
         && let Some(fault) = super::soap::parse_fault(trimmed, status)
@@ -56,13 +57,13 @@ pub(crate) fn parse_error(context: &str, status: u16, body: &[u8]) -> Error {
     }
     let text = String::from_utf8_lossy(trimmed);
     let snippet: String = text.chars().take(200).collect();
-    api(context, status, String::new(), snippet, Vec::new())
+    api(context, status, None, snippet, Vec::new())
 }
 
 fn api(
     context: &str,
     status: u16,
-    error_code: String,
+    error_code: Option<String>,
     message: String,
     fields: Vec<String>,
 ) -> Error {
@@ -88,14 +89,7 @@ fn trim(b: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/salesforce/"
-    );
-
-    fn fixture(path: &str) -> Vec<u8> {
-        std::fs::read(format!("{FIXTURES}{path}")).unwrap()
-    }
+    use crate::fixtures::{FIXTURES, fixture};
 
     #[test]
     fn rest_error_arrays_keep_code_message_and_fields() {

@@ -360,7 +360,7 @@ impl ApiClient {
         let (_, body) = self.send_bytes(&Call::get(target, context)).await?;
         let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
         serde_json::from_slice(body)
-            .map_err(|e| Error::protocol(context, format!("unexpected JSON: {e}")))
+            .map_err(|e| Error::protocol_from(context, "unexpected JSON", e))
     }
 }
 

@@ -96,8 +96,7 @@ enum Route {
 /// Picks the request for a query's first page, or explains why none fits.
 fn route(client_version: u16, data_path: &str, soql: &str) -> Result<Route> {
     check_soql_length(soql)?;
-    let mut u =
-        url::Url::parse("http://x/").map_err(|e| Error::protocol("query", e.to_string()))?;
+    let mut u = url::Url::parse("http://x/").map_err(|e| Error::protocol_from("query", "", e))?;
     u.query_pairs_mut().append_pair("q", soql);
     let target = format!("{data_path}?{}", u.query().unwrap_or_default());
     if target.len() + HEADER_ROOM <= MAX_URI_AND_HEADERS {
@@ -166,7 +165,7 @@ async fn composite_page(client: &ApiClient, target: &str) -> Result<QueryPage> {
     let (_, bytes) = client.send_bytes(&call).await?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let response: CompositeResponse = serde_json::from_slice(bytes)
-        .map_err(|e| Error::protocol(context, format!("not a composite response: {e}")))?;
+        .map_err(|e| Error::protocol_from(context, "not a composite response", e))?;
     let Some(result) = response.composite_response.into_iter().next() else {
         return Err(Error::protocol(context, "empty compositeResponse"));
     };
@@ -179,7 +178,7 @@ async fn composite_page(client: &ApiClient, target: &str) -> Result<QueryPage> {
         ));
     }
     serde_json::from_value(result.body)
-        .map_err(|e| Error::protocol(context, format!("unexpected JSON: {e}")))
+        .map_err(|e| Error::protocol_from(context, "unexpected JSON", e))
 }
 
 /// The `FROM` object of a statement, for messages (`?` if it does not parse).

@@ -336,13 +336,8 @@ pub(crate) async fn query(
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/salesforce/soap/"
-    );
-
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{FIXTURES}{name}")).unwrap()
+        crate::fixtures::fixture(&format!("soap/{name}"))
     }
 
     #[test]

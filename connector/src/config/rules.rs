@@ -11,7 +11,7 @@ use super::secret::{self, Origin};
 use super::{
     ApiType, ApiVersion, AuthType, Connection, Credentials, HttpSettings, Limits, ObjectSelection,
 };
-use crate::error::{ConfigIssue, Error, Result};
+use crate::error::{ConfigIssue, Error, IssueKind, Result};
 
 /// Settings gathered from a file or a builder, secrets resolved, not yet checked.
 #[derive(Debug, Default)]
@@ -38,9 +38,18 @@ pub(crate) struct Draft {
 
 fn issue(setting: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigIssue {
     ConfigIssue {
+        kind: IssueKind::Invalid,
         setting: setting.to_string(),
         problem: problem.into(),
         fix: fix.into(),
+    }
+}
+
+/// A required setting that is not there.
+fn missing(setting: &str, fix: impl Into<String>) -> ConfigIssue {
+    ConfigIssue {
+        kind: IssueKind::Missing,
+        ..issue(setting, "is missing", fix)
     }
 }
 
@@ -108,11 +117,13 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
 
     let developer_name = d.developer_name.clone().unwrap_or_default();
     if let Err(problem) = check_developer_name(&developer_name) {
-        issues.push(issue(
-            "developer_name",
-            problem,
-            "use letters, digits and single underscores, starting with a letter, e.g. `sales_eu`",
-        ));
+        let fix =
+            "use letters, digits and single underscores, starting with a letter, e.g. `sales_eu`";
+        issues.push(if developer_name.is_empty() {
+            missing("developer_name", fix)
+        } else {
+            issue("developer_name", problem, fix)
+        });
     } else if let Some(reserved) = RESERVED_SCHEMA_NAMES
         .iter()
         .find(|r| r.eq_ignore_ascii_case(&developer_name))
@@ -131,9 +142,8 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
 
     let domain_url = match d.domain_url.as_deref().map(str::trim) {
         None | Some("") => {
-            issues.push(issue(
+            issues.push(missing(
                 "domain_url",
-                "is missing",
                 "set it to the org's My Domain URL, e.g. `https://acme.my.salesforce.com`",
             ));
             None
@@ -222,13 +232,12 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
             }
             let client_id = d.client_id.take().filter(|s| !s.is_empty());
             if client_id.is_none() {
-                issues.push(issue("client_id", "is missing", "set it to the External Client App's consumer key, e.g. `client_id: ${SF_CLIENT_ID}`"));
+                issues.push(missing("client_id", "set it to the External Client App's consumer key, e.g. `client_id: ${SF_CLIENT_ID}`"));
             }
             let secret = d.client_secret.take();
             match &secret {
-                None => issues.push(issue(
+                None => issues.push(missing(
                     "client_secret",
-                    "is missing",
                     "set it to the consumer secret, e.g. `client_secret: ${SF_CLIENT_SECRET}`",
                 )),
                 Some((_, Origin::Inline)) if !loopback => {
@@ -269,9 +278,8 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
             }
             let username = d.username.take().filter(|s| !s.is_empty());
             if username.is_none() {
-                issues.push(issue(
+                issues.push(missing(
                     "username",
-                    "is missing",
                     "set the Salesforce user name, or switch to `auth_type: oauth`",
                 ));
             }
@@ -294,9 +302,8 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
             let login_loopback = service_url.as_ref().is_some_and(is_loopback);
             let password = d.password.take();
             match &password {
-                None => issues.push(issue(
+                None => issues.push(missing(
                     "password",
-                    "is missing",
                     "set it, e.g. `password: ${SF_PASSWORD}`",
                 )),
                 Some((_, Origin::Inline)) if !login_loopback => {
@@ -413,13 +420,13 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
 
     // A reference that failed to resolve was reported already; "is missing" would repeat it.
     let mut seen = std::collections::HashSet::new();
-    issues.retain(|i| i.problem != "is missing" || seen.insert(i.setting.clone()));
+    issues.retain(|i| i.kind != IssueKind::Missing || seen.insert(i.setting.clone()));
     let unresolved: std::collections::HashSet<String> = issues
         .iter()
-        .filter(|i| i.problem != "is missing")
+        .filter(|i| i.kind != IssueKind::Missing)
         .map(|i| i.setting.clone())
         .collect();
-    issues.retain(|i| i.problem != "is missing" || !unresolved.contains(&i.setting));
+    issues.retain(|i| i.kind != IssueKind::Missing || !unresolved.contains(&i.setting));
 
     match (issues.is_empty(), credentials, domain_url) {
         // Warnings are returned, not logged: the caller shows them once (the CLI on stderr).

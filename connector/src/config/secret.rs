@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::error::ConfigIssue;
+use crate::error::{ConfigIssue, IssueKind};
 
 /// Where a setting's value came from; decides whether an inline secret is acceptable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +105,7 @@ fn read_secret_file(path: &Path) -> Result<String, String> {
 
 fn issue(setting: &str, problem: &str, fix: &str) -> ConfigIssue {
     ConfigIssue {
+        kind: IssueKind::Invalid,
         setting: setting.to_string(),
         problem: problem.to_string(),
         fix: fix.to_string(),

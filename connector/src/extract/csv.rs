@@ -309,13 +309,13 @@ impl BulkCsvDecoder {
             .iter_mut()
             .map(Column::finish)
             .collect::<std::result::Result<Vec<_>, String>>()
-            .map_err(|e| Error::decode(&self.context, e))?;
+            .map_err(|e| Error::decode_from(&self.context, e))?;
         RecordBatch::try_new_with_options(
             Arc::clone(&self.output),
             arrays,
             &RecordBatchOptions::new().with_row_count(Some(rows)),
         )
-        .map_err(|e| Error::decode(&self.context, e))
+        .map_err(|e| Error::decode_from(&self.context, e))
     }
 
     fn check_header(&self, line: &[u8]) -> Result<()> {

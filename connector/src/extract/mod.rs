@@ -58,7 +58,6 @@ use chrono::{DateTime, Utc};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use futures::Stream;
-use serde::{Deserialize, Serialize};
 
 use crate::api::ApiClient;
 use crate::config::{ApiType, Limits};
@@ -132,23 +131,32 @@ impl SoqlQuery {
         self
     }
 
-    /// The SOQL text sent to the org (`SELECT .. FROM .. [WHERE ..] [LIMIT ..]`). With no
-    /// columns, `Id` is selected (SOQL needs one field) and dropped from the batches.
-    pub fn to_soql(&self) -> String {
-        let select = if self.columns.is_empty() {
-            "Id".to_string()
+    /// The query as a `soql` AST (`SELECT .. FROM .. [WHERE ..] [LIMIT ..]`), names
+    /// checked. With no columns, `Id` is selected (SOQL needs one field) and dropped from
+    /// the batches.
+    pub fn to_query(&self) -> Result<soql::Query> {
+        let columns: Vec<&str> = if self.columns.is_empty() {
+            vec!["Id"]
         } else {
-            self.columns.join(", ")
+            self.columns.iter().map(String::as_str).collect()
         };
-        let mut text = format!("SELECT {select} FROM {}", self.object);
-        if let Some(f) = &self.filter {
-            text.push_str(" WHERE ");
-            text.push_str(&f.to_string());
+        let mut builder = soql::Query::builder(&self.object).select(columns);
+        if let Some(filter) = &self.filter {
+            builder = builder.filter(filter.clone());
         }
         if let Some(n) = self.limit {
-            text.push_str(&format!(" LIMIT {n}"));
+            builder = builder.limit(n);
         }
-        text
+        builder.build().map_err(|e| Error::Object {
+            object: self.object.clone(),
+            reason: format!("cannot be queried as given: {e}"),
+        })
+    }
+
+    /// The SOQL text sent to the org: [`Self::to_query`] printed by the `soql` printer,
+    /// which does all quoting and escaping.
+    pub fn to_soql(&self) -> Result<String> {
+        Ok(self.to_query()?.to_string())
     }
 
     /// `SELECT COUNT() FROM .. [WHERE ..]`: how many rows the query reads, without its
@@ -202,9 +210,9 @@ impl Default for PlanOptions {
     }
 }
 
-/// Where rows come from. Serializable, so a prepared scan can be shipped to an executor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PageSource {
+/// Where a partition's rows come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PageSource {
     /// One Bulk result page, by its results URL (relative to the instance, with its locator).
     BulkPage {
         /// Job id.
@@ -356,7 +364,7 @@ impl ExtractPlan {
         schema: SchemaRef,
         windows: usize,
         options: &PlanOptions,
-    ) -> ExtractPlan {
+    ) -> Result<ExtractPlan> {
         let PlanSource {
             client,
             limits,
@@ -366,9 +374,9 @@ impl ExtractPlan {
             ApiType::BulkV2 => options.partitions.max(1),
             ApiType::Soap | ApiType::Rest => windows.max(1),
         };
-        ExtractPlan {
+        Ok(ExtractPlan {
             inner: Arc::new(PlanInner {
-                soql: query.to_soql(),
+                soql: query.to_soql()?,
                 client,
                 limits,
                 query,
@@ -383,7 +391,7 @@ impl ExtractPlan {
                 rows_read: Default::default(),
                 bytes_read: Default::default(),
             }),
-        }
+        })
     }
 
     /// The Arrow schema of every batch.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{ExtractPlan, PageSource, PreparedJob, SharedResult, once, read, windows};
 use crate::config::ApiType;
-use crate::error::{Error, Result};
+use crate::error::{Error, JobState, Result};
 
 /// A partition's share in its plan's one-time work (see [`ExtractPlan::share`]).
 #[derive(Debug)]
@@ -24,7 +24,7 @@ impl ExtractPlan {
     pub(crate) fn check_length(&self) -> Result<()> {
         crate::api::rest::check_soql_length(&self.inner.soql)?;
         if self.inner.windows > 0 {
-            crate::api::rest::check_soql_length(&windows::span_soql(&self.inner.query))?;
+            crate::api::rest::check_soql_length(&windows::span_soql(&self.inner.query)?)?;
             let at = DateTime::<Utc>::from_timestamp_millis(1_700_000_000_123).unwrap_or_default();
             let span = windows::Span {
                 bounds: vec![at, at],
@@ -32,7 +32,7 @@ impl ExtractPlan {
             };
             for index in [1, 2] {
                 if let Some(w) = windows::window_query(&self.inner.query, &span, index)? {
-                    crate::api::rest::check_soql_length(&w.to_soql())?;
+                    crate::api::rest::check_soql_length(&w.to_soql()?)?;
                 }
             }
         }
@@ -81,7 +81,7 @@ impl ExtractPlan {
             None => Err(Error::Job {
                 job_id: "of this scan".into(),
                 object: self.inner.query.object.clone(),
-                state: "Aborted".into(),
+                state: JobState::Aborted,
                 message: "every stream of the scan was dropped while the job ran, so it was \
                           aborted; plan the query again to read it"
                     .into(),
@@ -163,7 +163,7 @@ impl ExtractPlan {
         let Some(window) = windows::window_query(query, span, index)? else {
             return Ok(vec![]);
         };
-        let soql = window.to_soql();
+        let soql = window.to_soql()?;
         let include_deleted = query.include_deleted;
         let mut pages = vec![match self.inner.api_type {
             ApiType::BulkV2 => PageSource::BulkJob {
@@ -179,7 +179,7 @@ impl ExtractPlan {
             && let Some(changed) = windows::changed_query(query, span)?
         {
             pages.push(PageSource::Changed {
-                soql: changed.to_soql(),
+                soql: changed.to_soql()?,
                 include_deleted,
             });
         }

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::api::{ApiClient, Attempt, bulk2, rest, soap};
 use crate::config::ApiType;
-use crate::error::{Error, Result};
+use crate::error::{Error, JobState, Result};
 use crate::extract::windows::Gate;
 use crate::extract::{
     BatchStream, BulkCsvDecoder, CsvFormat, ExtractPlan, JobSpec, PageSource, PreparedJob, Share,
@@ -27,8 +27,8 @@ pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
         let guard = bulk2::JobGuard::new(info.id.clone(), Arc::clone(client));
         let done = bulk2::wait(client, &info.id).await?;
         guard.set_finished();
-        match done.state.as_str() {
-            "JobComplete" => {
+        match done.state {
+            JobState::JobComplete => {
                 let pages = bulk2::list_pages(client, &info.id).await?;
                 return Ok(PreparedJob {
                     guard,
@@ -36,14 +36,14 @@ pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
                     total_rows: done.number_records_processed,
                 });
             }
-            "Failed" if attempt < plan.attempts.max(1) => {
+            JobState::Failed if attempt < plan.attempts.max(1) => {
                 tracing::warn!(job = %info.id, attempt, "Bulk query job failed ({}); creating it again", done.error_message.as_deref().unwrap_or("no errorMessage"));
             }
             state => {
                 return Err(Error::Job {
                     job_id: info.id.clone(),
                     object: plan.object.clone(),
-                    state: state.to_string(),
+                    state,
                     message: done
                         .error_message
                         .clone()

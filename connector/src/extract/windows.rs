@@ -161,10 +161,7 @@ pub(crate) fn changed_query(query: &SoqlQuery, span: &Span) -> Result<Option<Soq
 }
 
 fn window_field(query: &SoqlQuery) -> Result<soql::FieldPath> {
-    soql::field(WINDOW_FIELD).map_err(|e| Error::Filter {
-        object: query.object.clone(),
-        message: e.to_string(),
-    })
+    soql::field(WINDOW_FIELD).map_err(|e| Error::filter_from(&query.object, e))
 }
 
 /// How long the query of changed rows waits for the other windows' queries to be answered.
@@ -245,16 +242,28 @@ impl Drop for Gate {
 
 /// The aggregate query that finds the span of the rows the query reads, and how many
 /// rows there are (so small objects are not split into windows that only add calls).
-pub(crate) fn span_soql(query: &SoqlQuery) -> String {
-    let mut text = format!(
-        "SELECT MIN({WINDOW_FIELD}), MAX({WINDOW_FIELD}), COUNT(Id) FROM {}",
-        query.object
-    );
-    if let Some(filter) = &query.filter {
-        text.push_str(" WHERE ");
-        text.push_str(&filter.to_string());
-    }
-    text
+pub(crate) fn span_soql(query: &SoqlQuery) -> Result<String> {
+    let mut span = query.clone().limit(None).to_query()?;
+    let stamp = window_field(query)?;
+    let id = soql::field("Id").map_err(|e| Error::filter_from(&query.object, e))?;
+    span.select = vec![
+        aggregate(soql::Function::Min, stamp.clone()),
+        aggregate(soql::Function::Max, stamp),
+        aggregate(soql::Function::Count, id),
+    ];
+    Ok(span.to_string())
+}
+
+/// `FUNCTION(path)` as a select item.
+fn aggregate(function: soql::Function, path: soql::FieldPath) -> soql::SelectItem {
+    soql::SelectItem::Field(soql::SelectField {
+        expr: soql::FieldExpr::Call(soql::FunctionCall {
+            function,
+            args: vec![soql::FunctionArg::Field(soql::FieldExpr::Path(path))],
+            span: soql::Span::NONE,
+        }),
+        alias: None,
+    })
 }
 
 /// How many windows `rows` rows fill when each should hold at least `min_rows`: at most
@@ -280,7 +289,7 @@ pub(crate) async fn fetch_span(
     windows: usize,
     min_rows: u64,
 ) -> Result<Span> {
-    let soql = span_soql(query);
+    let soql = span_soql(query)?;
     let context = format!("{WINDOW_FIELD} span of {}", query.object);
     // MIN, MAX and COUNT as text: SOAP gives text, REST JSON strings and a number.
     const CELLS: [&str; 3] = ["expr0", "expr1", "expr2"];
@@ -333,11 +342,8 @@ mod tests {
     }
 
     fn describe(file: &str) -> ObjectSchema {
-        let path = format!(
-            "{}/../../shared/fixtures/salesforce/describe/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        ObjectSchema::from_describe_json(&std::fs::read(path).unwrap()).unwrap()
+        let body = crate::fixtures::fixture(&format!("describe/{file}"));
+        ObjectSchema::from_describe_json(&body).unwrap()
     }
 
     fn options(partitions: usize, bulk_windows: bool) -> PlanOptions {
@@ -410,9 +416,13 @@ mod tests {
         };
         let mut texts: Vec<String> = (0..4)
             .filter_map(|i| window_query(&q, &span, i).unwrap())
-            .map(|w| w.to_soql())
+            .map(|w| w.to_soql().unwrap())
             .collect();
-        texts.extend(changed_query(&q, &span).unwrap().map(|w| w.to_soql()));
+        texts.extend(
+            changed_query(&q, &span)
+                .unwrap()
+                .map(|w| w.to_soql().unwrap()),
+        );
         let f = "SELECT Id FROM Account WHERE (Industry = 'Energy' OR Rating = 'Hot') AND";
         assert_eq!(
             texts,
@@ -436,8 +446,10 @@ mod tests {
             max: Some(at(5)),
         };
         assert_eq!(
-            window_query(&q, &whole, 0).unwrap().map(|w| w.to_soql()),
-            Some(q.to_soql())
+            window_query(&q, &whole, 0)
+                .unwrap()
+                .map(|w| w.to_soql().unwrap()),
+            Some(q.to_soql().unwrap())
         );
         assert_eq!(window_query(&q, &whole, 1).unwrap(), None);
         assert_eq!(changed_query(&q, &whole).unwrap(), None);
@@ -449,7 +461,7 @@ mod tests {
             .columns(["Id", "Name"])
             .and_filter(soql::parse_where("NumberOfEmployees > 5").unwrap());
         assert_eq!(
-            span_soql(&q),
+            span_soql(&q).unwrap(),
             "SELECT MIN(SystemModstamp), MAX(SystemModstamp), COUNT(Id) FROM Account WHERE NumberOfEmployees > 5"
         );
     }

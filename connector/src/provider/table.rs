@@ -41,7 +41,7 @@ impl ObjectTable {
         let described = session.describe(object).await?;
         let base = session.query_for(&described.name).await?;
         let schema = described.project(&base.columns)?;
-        let every_column = base.to_soql().chars().count();
+        let every_column = base.to_soql()?.chars().count();
         let filter_budget = crate::api::rest::MAX_SOQL_CHARS
             .saturating_sub(every_column)
             .saturating_sub(SCAN_OVERHEAD_CHARS);

@@ -221,10 +221,8 @@ impl Session {
         };
         let mut query = SoqlQuery::new(schema.name.clone()).columns(columns);
         if let Some(filter) = selection.and_then(|s| s.filter.as_deref()) {
-            let expr = soql::parse_where(filter).map_err(|e| Error::Filter {
-                object: schema.name.clone(),
-                message: e.to_string(),
-            })?;
+            let expr =
+                soql::parse_where(filter).map_err(|e| Error::filter_from(&schema.name, e))?;
             query = query.and_filter(expr);
         }
         Ok(query)
@@ -260,7 +258,7 @@ impl Session {
             api_type: self.api_type(),
             limits: self.inner.connection.limits(),
         };
-        let plan = ExtractPlan::new(source, query, schema, windows, options);
+        let plan = ExtractPlan::new(source, query, schema, windows, options)?;
         plan.check_length()?;
         Ok(plan)
     }

@@ -8,10 +8,7 @@ mod decoding {
     };
     use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 
-    const BULK: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/salesforce/bulk2/"
-    );
+    use crate::fixtures::fixture;
 
     fn schema() -> SchemaRef {
         Arc::new(Schema::new(vec![
@@ -235,7 +232,7 @@ mod decoding {
     #[test]
     fn fixture_pages_and_count_only() {
         let ids = Arc::new(Schema::new(vec![Field::new("Id", DataType::Utf8, true)]));
-        let body = std::fs::read(format!("{BULK}query-results.page1.applink.csv")).unwrap();
+        let body = fixture("bulk2/query-results.page1.applink.csv");
         let mut d = BulkCsvDecoder::new("p", Arc::clone(&ids), CsvFormat::default(), 100, 0);
         let mut rows: usize = d.push(&body).unwrap().iter().map(|b| b.num_rows()).sum();
         rows += d
@@ -245,7 +242,7 @@ mod decoding {
             .map(|b| b.num_rows())
             .sum::<usize>();
         assert_eq!(rows, 3);
-        let empty = std::fs::read(format!("{BULK}query-results.empty.applink.csv")).unwrap();
+        let empty = fixture("bulk2/query-results.empty.applink.csv");
         let mut d = BulkCsvDecoder::new("p", Arc::clone(&ids), CsvFormat::default(), 100, 0);
         assert!(d.push(&empty).unwrap().is_empty());
         assert!(d.finish().unwrap().is_empty());
