@@ -309,7 +309,7 @@ impl BulkCsvDecoder {
             .iter_mut()
             .map(Column::finish)
             .collect::<std::result::Result<Vec<_>, String>>()
-            .map_err(|e| Error::decode_from(&self.context, e))?;
+            .map_err(|e| Error::decode(&self.context, e))?;
         RecordBatch::try_new_with_options(
             Arc::clone(&self.output),
             arrays,
