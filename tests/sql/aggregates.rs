@@ -4,14 +4,14 @@
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::prelude::SessionContext;
 use secrecy::SecretString;
-use sfdf_connector::provider::SessionBuilder;
+use sfdf_connector::provider::ContextBuilder;
 use sfdf_connector::{ApiType, Connection};
 use sfdf_emulator::{Api, EmulatedOrg, Failure};
 
 use crate::support::{live, org, query, text_of, texts};
 
 async fn context_for(org: &EmulatedOrg, api: ApiType) -> SessionContext {
-    SessionBuilder::new()
+    ContextBuilder::new()
         .target_partitions(Some(2))
         .connection(
             Connection::builder()

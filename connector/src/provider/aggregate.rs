@@ -44,7 +44,6 @@ use datafusion::physical_plan::{
 use futures::StreamExt;
 
 use super::ScanOptions;
-use super::scan::to_datafusion;
 use super::table::ObjectTable;
 use crate::config::ApiType;
 use crate::extract::{PlanOptions, SoqlQuery};
@@ -200,7 +199,7 @@ impl TableProvider for AggregateTable {
         self.session
             .plan_with(&query, &options)
             .await
-            .map_err(to_datafusion)?;
+            .map_err(datafusion::error::DataFusionError::from)?;
         Ok(Arc::new(SoqlCountExec::new(
             self.session.clone(),
             query,
@@ -340,11 +339,13 @@ async fn count(session: &Session, query: &SoqlQuery, options: &PlanOptions) -> R
     let plan = session
         .plan_with(query, options)
         .await
-        .map_err(to_datafusion)?;
+        .map_err(datafusion::error::DataFusionError::from)?;
     let mut rows = 0u64;
     let mut stream = plan.stream();
     while let Some(batch) = stream.next().await {
-        rows += batch.map_err(to_datafusion)?.num_rows() as u64;
+        rows += batch
+            .map_err(datafusion::error::DataFusionError::from)?
+            .num_rows() as u64;
     }
     Ok(rows)
 }
