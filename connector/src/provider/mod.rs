@@ -143,22 +143,18 @@ impl ContextBuilder {
 
     /// Scans read through `queryAll`: deleted rows still in the recycle bin come too, with
     /// `IsDeleted = true`; SQL: `SET sfdf.include_deleted = true`.
-    pub fn include_deleted(mut self, yes: bool) -> Self {
-        self.config = with_scan_options(self.config);
-        if let Some(options) = self
-            .config
-            .options_mut()
-            .extensions
-            .get_mut::<ScanOptions>()
-        {
-            options.include_deleted = yes;
-        }
-        self
+    pub fn include_deleted(self, yes: bool) -> Self {
+        self.scan_options(|options| options.include_deleted = yes)
     }
 
     /// Bulk scans with more than one partition run one job per `SystemModstamp` window
     /// instead of spreading one job's pages; SQL: `SET sfdf.bulk_windows = true`.
-    pub fn bulk_windows(mut self, yes: bool) -> Self {
+    pub fn bulk_windows(self, yes: bool) -> Self {
+        self.scan_options(|options| options.bulk_windows = yes)
+    }
+
+    /// Sets one of the session's [`ScanOptions`], registering them first if needed.
+    fn scan_options(mut self, set: impl FnOnce(&mut ScanOptions)) -> Self {
         self.config = with_scan_options(self.config);
         if let Some(options) = self
             .config
@@ -166,7 +162,7 @@ impl ContextBuilder {
             .extensions
             .get_mut::<ScanOptions>()
         {
-            options.bulk_windows = yes;
+            set(options);
         }
         self
     }
