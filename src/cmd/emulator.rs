@@ -151,19 +151,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// 128 random bits as hex, from the standard library's randomly keyed hasher (seeded from
-/// the operating system): enough to keep strangers out of a test org's admin endpoints.
+/// 256 random bits as hex from `rand`'s thread-local CSPRNG (ChaCha, seeded from the
+/// operating system): a token that strangers on the network cannot guess or derive.
 fn random_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let half = || {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default(),
-        );
-        h.finish()
-    };
-    format!("{:016x}{:016x}", half(), half())
+    use rand::Rng;
+    let bytes: [u8; 32] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -105,13 +105,16 @@ async fn warnings_go_to_standard_error() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_emulator_on_every_interface_prints_a_url_sfdf_accepts_and_warns() {
+/// `sfdf emulator --bind 0.0.0.0` started: its URL, admin token and first warning line,
+/// and the child (kept with its output open: the emulator stops when its reader goes away).
+type Started = (String, String, String, (std::process::Child, Box<dyn Send>));
+
+async fn emulator_on_every_interface() -> Started {
     use std::io::{BufRead, BufReader};
     let run = sfdf([
         "emulator", "--bind", "0.0.0.0", "--port", "0", "--rows", "20",
     ]);
-    let (url, token, warning, (mut child, _stdout)) = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut child = run.command().spawn().expect("starts");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let mut value_of = |label: &str| {
@@ -130,11 +133,27 @@ async fn the_emulator_on_every_interface_prints_a_url_sfdf_accepts_and_warns() {
         BufReader::new(child.stderr.take().expect("stderr"))
             .read_line(&mut warning)
             .expect("reads");
-        // Kept open until the end: the emulator stops when its output's reader goes away.
-        (url, token, warning, (child, lines))
+        let output: Box<dyn Send> = Box::new(lines);
+        (url, token, warning, (child, output))
     })
     .await
-    .expect("joins");
+    .expect("joins")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_emulator_on_every_interface_prints_a_url_sfdf_accepts_and_warns() {
+    let (url, token, warning, (mut child, _stdout)) = emulator_on_every_interface().await;
+    // A second start draws a token of its own: tokens come from a CSPRNG, not a clock.
+    let (_, other_token, _, (mut other, _other_stdout)) = emulator_on_every_interface().await;
+    let _ = other.kill();
+    let _ = other.wait();
+    assert_ne!(token, other_token, "each start has its own admin token");
+    for t in [&token, &other_token] {
+        assert!(
+            t.len() >= 32 && t.chars().all(|c| c.is_ascii_hexdigit()),
+            "at least 128 bits as hex: {t}"
+        );
+    }
     let client = reqwest::Client::new();
     let requests = format!("{url}/__emulator/requests");
     let without = client.get(&requests).send().await.map(|r| r.status());
@@ -144,9 +163,20 @@ async fn the_emulator_on_every_interface_prints_a_url_sfdf_accepts_and_warns() {
         .send()
         .await
         .map(|r| r.status());
+    let fault_without = client
+        .post(format!("{url}/__emulator/faults/fail-next"))
+        .json(&serde_json::json!({"count": 1, "failure": "server_error"}))
+        .send()
+        .await
+        .map(|r| r.status());
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(without.ok().map(|s| s.as_u16()), Some(401));
+    assert_eq!(
+        fault_without.ok().map(|s| s.as_u16()),
+        Some(401),
+        "fault injection needs the token too"
+    );
     assert_eq!(with.ok().map(|s| s.as_u16()), Some(200));
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert!(
