@@ -432,3 +432,63 @@ fn with_cause(what: &str, source: &dyn std::error::Error) -> String {
         format!("{what}: {source}")
     }
 }
+
+/// A statement past Salesforce's length limit, refused before it is sent with any API type:
+/// the error names the object, the length, the limit and what to change in the connection.
+impl From<soql::TooLong> for Error {
+    fn from(e: soql::TooLong) -> Self {
+        let object = e.object.unwrap_or_else(|| "?".into());
+        Error::Object {
+            reason: format!(
+                "its SOQL query is {} characters long; Salesforce accepts at most {} characters per statement with every API type (it answers MALFORMED_QUERY). Fix: list fewer fields under objects.{object}.fields, or shorten objects.{object}.filter (e.g. a long IN list: filter on a range instead)",
+                thousands(e.chars),
+                thousands(soql::MAX_STATEMENT_CHARS)
+            ),
+            object,
+        }
+    }
+}
+
+/// `123456` → `123,456`, for limits in messages.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(16_384), "16,384");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn too_long_statements_name_the_object_and_the_fix() {
+        let e = Error::from(soql::TooLong {
+            chars: 160_012,
+            object: Some("Account".into()),
+        })
+        .to_string();
+        for part in [
+            "object `Account`",
+            "160,012 characters long",
+            "at most 100,000 characters",
+            "objects.Account.fields",
+            "objects.Account.filter",
+        ] {
+            assert!(e.contains(part), "`{part}` missing: {e}");
+        }
+    }
+}

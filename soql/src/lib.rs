@@ -16,6 +16,7 @@
 //! | Check against metadata | [`check`]`(&Query, &dyn `[`Metadata`]`)`, [`check_text`], [`check_where`] |
 //! | Evaluate a filter | [`matches`](fn@matches)`(&Expr, &impl `[`Record`]`, &`[`EvalContext`]`) -> Result<bool, `[`EvalError`]`>` |
 //! | ORDER BY / LIMIT / OFFSET | [`compare_records`], [`sort_key_order`], [`select_rows`] |
+//! | Statement length limit | [`check_length`]`(&str) -> Result<(), `[`TooLong`]`>`, [`MAX_STATEMENT_CHARS`] |
 //! | Build queries in code | [`Query::builder`], [`field`], [`Expr::eq`]/[`Expr::in_list`]/[`Expr::like`]/[`Expr::and`]..., [`Literal::string`]/[`Literal::datetime`]... |
 //!
 //! Syntax tree: [`Query`] has `select: Vec<`[`SelectItem`]`>` (fields and
@@ -67,6 +68,7 @@ mod check;
 mod error;
 mod eval;
 mod lexer;
+mod limits;
 mod literal;
 mod parser;
 mod print;
@@ -88,6 +90,7 @@ pub use eval::{
     EvalContext, Subqueries, compare_records, compare_values, field_value, like_matches, matches,
     matches_with_subqueries, select_rows, sort_key_order,
 };
+pub use limits::{MAX_STATEMENT_CHARS, TooLong, check_length};
 pub use literal::{CurrencyCode, Literal, Number, RelativeDate, like_escape};
 pub use parser::{parse, parse_where};
 pub use span::{Position, Span};

@@ -5,6 +5,7 @@ mod check;
 mod corpus;
 mod errors;
 mod eval;
+mod limits;
 mod metadata;
 mod parse;
 mod roundtrip;

@@ -23,7 +23,7 @@ pub(crate) struct JobInfo {
 }
 
 pub(crate) async fn create(client: &ApiClient, soql: &str, all: bool) -> Result<JobInfo> {
-    super::rest::check_soql_length(soql)?;
+    soql::check_length(soql)?;
     let body = serde_json::json!({
         "operation": if all { "queryAll" } else { "query" },
         "query": soql,

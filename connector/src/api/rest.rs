@@ -1,14 +1,12 @@
-//! REST API calls: versions, identity, query pages; and the
-//! query size limits every API type checks before sending.
+//! REST API calls: versions, identity, query pages; and the URI limit a query's
+//! first page is routed around.
 
 use reqwest::Method;
 use serde::Deserialize;
 
 use super::{ApiClient, Body, Call};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, thousands};
 
-/// Salesforce's maximum SOQL statement length, in characters, with every API type.
-pub(crate) const MAX_SOQL_CHARS: usize = 100_000;
 /// Salesforce's limit on a REST request's URI and headers together, in bytes (414 when the
 /// URI alone is longer, 431 when URI and headers are).
 pub(crate) const MAX_URI_AND_HEADERS: usize = 16_384;
@@ -64,25 +62,6 @@ fn yes() -> bool {
     true
 }
 
-/// Refuses a SOQL statement longer than Salesforce accepts ([`MAX_SOQL_CHARS`]) before it
-/// is sent, with every API type: the error names the object, the length, the limit and
-/// what to change in the connection.
-pub(crate) fn check_soql_length(soql: &str) -> Result<()> {
-    let chars = soql.chars().count();
-    if chars <= MAX_SOQL_CHARS {
-        return Ok(());
-    }
-    let object = object_of(soql);
-    Err(Error::Object {
-        reason: format!(
-            "its SOQL query is {} characters long; Salesforce accepts at most {} characters per statement with every API type (it answers MALFORMED_QUERY). Fix: list fewer fields under objects.{object}.fields, or shorten objects.{object}.filter (e.g. a long IN list: filter on a range instead)",
-            thousands(chars),
-            thousands(MAX_SOQL_CHARS)
-        ),
-        object,
-    })
-}
-
 /// How the first page of a REST query is requested.
 #[derive(Debug, PartialEq, Eq)]
 enum Route {
@@ -95,7 +74,7 @@ enum Route {
 
 /// Picks the request for a query's first page, or explains why none fits.
 fn route(client_version: u16, data_path: &str, soql: &str) -> Result<Route> {
-    check_soql_length(soql)?;
+    soql::check_length(soql)?;
     let mut u = url::Url::parse("http://x/").map_err(|e| Error::protocol_from("query", "", e))?;
     u.query_pairs_mut().append_pair("q", soql);
     let target = format!("{data_path}?{}", u.query().unwrap_or_default());
@@ -188,19 +167,6 @@ fn object_of(soql: &str) -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-/// `123456` → `123,456`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +214,7 @@ mod tests {
     fn statements_past_100000_characters_are_refused_before_sending() {
         let soql = in_list(4_000);
         let n = soql.chars().count();
-        assert!(n > MAX_SOQL_CHARS);
+        assert!(n > soql::MAX_STATEMENT_CHARS);
         let e = route(62, "/services/data/v62.0/query", &soql)
             .unwrap_err()
             .to_string();
@@ -258,14 +224,5 @@ mod tests {
         );
         assert!(e.contains("at most 100,000 characters"), "{e}");
         assert!(e.contains("objects.Account.fields"), "{e}");
-        assert!(check_soql_length(&in_list(10)).is_ok());
-    }
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(16_384), "16,384");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

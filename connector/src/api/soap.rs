@@ -307,7 +307,7 @@ pub(crate) async fn query(
     locator: Option<&str>,
 ) -> Result<QueryPage> {
     if locator.is_none() {
-        super::rest::check_soql_length(soql)?;
+        soql::check_length(soql)?;
     }
     let soql_owned = soql.to_string();
     let loc = locator.map(str::to_string);

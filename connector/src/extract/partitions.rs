@@ -22,9 +22,9 @@ impl ExtractPlan {
     /// whole query, and with windows the aggregate call and the longest window query (both
     /// bounds, millisecond literals).
     pub(crate) fn check_length(&self) -> Result<()> {
-        crate::api::rest::check_soql_length(&self.inner.soql)?;
+        soql::check_length(&self.inner.soql)?;
         if self.inner.windows > 0 {
-            crate::api::rest::check_soql_length(&windows::span_soql(&self.inner.query)?)?;
+            soql::check_length(&windows::span_soql(&self.inner.query)?)?;
             let at = DateTime::<Utc>::from_timestamp_millis(1_700_000_000_123).unwrap_or_default();
             let span = windows::Span {
                 bounds: vec![at, at],
@@ -32,7 +32,7 @@ impl ExtractPlan {
             };
             for index in [1, 2] {
                 if let Some(w) = windows::window_query(&self.inner.query, &span, index)? {
-                    crate::api::rest::check_soql_length(&w.to_soql()?)?;
+                    soql::check_length(&w.to_soql()?)?;
                 }
             }
         }

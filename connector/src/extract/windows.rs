@@ -329,7 +329,7 @@ fn parse_stamp(context: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>
     let normalized = super::text::normalize_datetime(text);
     DateTime::parse_from_rfc3339(&normalized)
         .map(|d| Some(d.with_timezone(&Utc)))
-        .map_err(|e| Error::protocol(context, format!("`{text}` is not a datetime: {e}")))
+        .map_err(|e| Error::protocol_from(context, &format!("`{text}` is not a datetime"), e))
 }
 
 #[cfg(test)]
@@ -352,6 +352,24 @@ mod tests {
             bulk_windows,
             ..PlanOptions::default()
         }
+    }
+
+    #[test]
+    fn a_bad_modstamp_is_a_protocol_error_that_keeps_chrono_s_error() {
+        let e = parse_stamp("SystemModstamp span of Account", Some("yesterday")).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("SystemModstamp span of Account"), "{text}");
+        assert!(text.contains("`yesterday` is not a datetime"), "{text}");
+        let source = std::error::Error::source(&e).expect("chrono's error is kept");
+        assert!(
+            source.downcast_ref::<chrono::ParseError>().is_some(),
+            "{source:?}"
+        );
+        assert_eq!(parse_stamp("x", Some("")).ok(), Some(None));
+        assert_eq!(
+            parse_stamp("x", Some("2024-05-01T10:00:00.000+0000")).ok(),
+            Some(Some(at(1_714_557_600_000)))
+        );
     }
 
     #[test]

@@ -42,7 +42,7 @@ impl ObjectTable {
         let base = session.query_for(&described.name).await?;
         let schema = described.project(&base.columns)?;
         let every_column = base.to_soql()?.chars().count();
-        let filter_budget = crate::api::rest::MAX_SOQL_CHARS
+        let filter_budget = soql::MAX_STATEMENT_CHARS
             .saturating_sub(every_column)
             .saturating_sub(SCAN_OVERHEAD_CHARS);
         Ok(Self {

@@ -243,21 +243,21 @@ fn expand_fields(def: &ObjectDef, kind: FieldsKind, profile: &Profile) -> Vec<&'
         .collect()
 }
 
-/// Salesforce's maximum SOQL statement length, in characters (every API).
-pub(crate) const MAX_SOQL_CHARS: usize = 100_000;
-
 /// Parses and checks `soql` as `profile` sees the org.
 pub(crate) fn check(
     data: &OrgData,
     profile: &Profile,
     soql_text: &str,
 ) -> Result<Query, QueryFailure> {
-    if soql_text.chars().count() > MAX_SOQL_CHARS {
+    if soql::check_length(soql_text).is_err() {
         // The limit is documented; the message is a best guess after the one orgs gave for
         // the older 20,000-character limit.
         return Err(QueryFailure::new(
             "MALFORMED_QUERY",
-            format!("SOQL statements cannot be longer than {MAX_SOQL_CHARS} characters"),
+            format!(
+                "SOQL statements cannot be longer than {} characters",
+                soql::MAX_STATEMENT_CHARS
+            ),
         ));
     }
     // Aliases written out (`a.Name` → `Account.Name`): the engine sees paths from the object.
