@@ -29,8 +29,6 @@ pub mod check;
 pub mod config;
 pub mod error;
 pub mod extract;
-#[cfg(test)]
-mod fixtures;
 pub mod provider;
 pub mod schema;
 mod session;

@@ -300,15 +300,14 @@ mod tests {
     use super::*;
 
     fn load(name: &str) -> ObjectSchema {
-        ObjectSchema::from_describe_json(&crate::fixtures::fixture(&format!("describe/{name}")))
+        ObjectSchema::from_describe_json(&sfdf_fixtures::bytes(&format!("describe/{name}")))
             .unwrap()
     }
 
     #[test]
     fn every_describe_fixture_maps_every_field() {
         let mut seen_types = std::collections::BTreeSet::new();
-        for entry in std::fs::read_dir(format!("{}describe", crate::fixtures::FIXTURES)).unwrap() {
-            let path = entry.unwrap().path();
+        for path in sfdf_fixtures::files("describe") {
             let body = std::fs::read(&path).unwrap();
             let raw: serde_json::Value =
                 serde_json::from_slice(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body))

@@ -73,11 +73,7 @@ pub async fn query(org: &EmulatedOrg, token: &str, soql: &str) -> (u16, Json) {
 }
 
 pub fn fixture(path: &str) -> String {
-    let full = format!(
-        "{}/../../shared/fixtures/salesforce/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("fixture {full}: {e}"))
+    sfdf_fixtures::text(path)
 }
 
 pub fn fixture_json(path: &str) -> Json {

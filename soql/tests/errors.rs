@@ -3,11 +3,7 @@
 use soql::{ErrorCode, check_text, parse};
 
 fn fixture_message(name: &str) -> (String, String) {
-    let path = format!(
-        "{}/../../shared/fixtures/salesforce/errors/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = sfdf_fixtures::text(&format!("errors/{name}"));
     let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let first = &body[0];
     (

@@ -89,7 +89,7 @@ fn trim(b: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
-    use crate::fixtures::{FIXTURES, fixture};
+    use sfdf_fixtures::bytes as fixture;
 
     #[test]
     fn rest_error_arrays_keep_code_message_and_fields() {
@@ -124,8 +124,7 @@ mod tests {
 
     #[test]
     fn every_error_fixture_parses_to_a_code() {
-        for entry in std::fs::read_dir(format!("{FIXTURES}errors")).unwrap() {
-            let path = entry.unwrap().path();
+        for path in sfdf_fixtures::files("errors") {
             let name = path.file_name().unwrap().to_string_lossy().to_string();
             // A 300 lists URLs and composite-graph nests its errors: neither is an error body.
             if name.contains("wiremock")

@@ -337,7 +337,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        crate::fixtures::fixture(&format!("soap/{name}"))
+        sfdf_fixtures::bytes(&format!("soap/{name}"))
     }
 
     #[test]

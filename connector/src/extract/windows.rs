@@ -342,7 +342,7 @@ mod tests {
     }
 
     fn describe(file: &str) -> ObjectSchema {
-        let body = crate::fixtures::fixture(&format!("describe/{file}"));
+        let body = sfdf_fixtures::bytes(&format!("describe/{file}"));
         ObjectSchema::from_describe_json(&body).unwrap()
     }
 

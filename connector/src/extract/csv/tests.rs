@@ -8,7 +8,7 @@ mod decoding {
     };
     use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 
-    use crate::fixtures::fixture;
+    use sfdf_fixtures::bytes as fixture;
 
     fn schema() -> SchemaRef {
         Arc::new(Schema::new(vec![
