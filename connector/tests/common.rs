@@ -15,7 +15,7 @@ use sfdf_connector::{
 };
 use sfdf_emulator::{EmulatedOrg, Value};
 
-pub async fn org(rows: usize, page_rows: usize) -> EmulatedOrg {
+pub(crate) async fn org(rows: usize, page_rows: usize) -> EmulatedOrg {
     EmulatedOrg::builder()
         .rows(rows)
         .seed(7)
@@ -25,12 +25,12 @@ pub async fn org(rows: usize, page_rows: usize) -> EmulatedOrg {
         .expect("emulated org starts")
 }
 
-pub fn connection(org: &EmulatedOrg, api: ApiType) -> Connection {
+pub(crate) fn connection(org: &EmulatedOrg, api: ApiType) -> Connection {
     connection_to(org, api, "62.0", None)
 }
 
 /// A connection at `version`, with a data sync filter on one object when given.
-pub fn connection_to(
+pub(crate) fn connection_to(
     org: &EmulatedOrg,
     api: ApiType,
     version: &str,
@@ -54,25 +54,25 @@ pub fn connection_to(
     builder.build().expect("valid connection")
 }
 
-pub async fn collect(plan: &ExtractPlan) -> Vec<RecordBatch> {
+pub(crate) async fn collect(plan: &ExtractPlan) -> Vec<RecordBatch> {
     plan.stream()
         .try_collect()
         .await
         .expect("extraction succeeds")
 }
 
-pub fn concat(batches: &[RecordBatch], plan: &ExtractPlan) -> RecordBatch {
+pub(crate) fn concat(batches: &[RecordBatch], plan: &ExtractPlan) -> RecordBatch {
     datafusion::arrow::compute::concat_batches(&plan.schema(), batches).unwrap()
 }
 
 /// Rows sorted by `Id` (column 0 must be `Id`).
-pub fn sorted_by_id(batch: &RecordBatch) -> RecordBatch {
+pub(crate) fn sorted_by_id(batch: &RecordBatch) -> RecordBatch {
     let indices = datafusion::arrow::compute::sort_to_indices(batch.column(0), None, None).unwrap();
     datafusion::arrow::compute::take_record_batch(batch, &indices).unwrap()
 }
 
 /// The org's live (not deleted) records of `object`, by Id.
-pub fn org_rows(org: &EmulatedOrg, object: &str) -> HashMap<String, sfdf_emulator::SObject> {
+pub(crate) fn org_rows(org: &EmulatedOrg, object: &str) -> HashMap<String, sfdf_emulator::SObject> {
     org.records(object)
         .unwrap()
         .into_iter()
@@ -82,7 +82,10 @@ pub fn org_rows(org: &EmulatedOrg, object: &str) -> HashMap<String, sfdf_emulato
 }
 
 /// Asserts the batch holds exactly the org's rows (none lost, none duplicated) with equal values.
-pub fn assert_matches_org(batch: &RecordBatch, expected: &HashMap<String, sfdf_emulator::SObject>) {
+pub(crate) fn assert_matches_org(
+    batch: &RecordBatch,
+    expected: &HashMap<String, sfdf_emulator::SObject>,
+) {
     let ids = batch.column(0).as_string::<i32>();
     let mut seen = std::collections::HashSet::new();
     for row in 0..batch.num_rows() {
@@ -113,7 +116,7 @@ fn same(got: &Value, want: &Value) -> bool {
     }
 }
 
-pub fn value_at(array: &dyn Array, row: usize) -> Value {
+pub(crate) fn value_at(array: &dyn Array, row: usize) -> Value {
     if array.is_null(row) {
         return Value::Null;
     }

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 use sfdf_emulator::EmulatedOrg;
 
-pub const V: &str = "v62.0";
+pub(crate) const V: &str = "v62.0";
 
 /// A small org: quick in debug builds.
-pub async fn org() -> EmulatedOrg {
+pub(crate) async fn org() -> EmulatedOrg {
     EmulatedOrg::builder()
         .rows(150)
         .seed(7)
@@ -18,7 +18,7 @@ pub async fn org() -> EmulatedOrg {
         .expect("the org starts")
 }
 
-pub fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .no_gzip()
         .build()
@@ -26,7 +26,7 @@ pub fn http() -> reqwest::Client {
 }
 
 /// An access token via the client credentials flow.
-pub async fn token(org: &EmulatedOrg) -> String {
+pub(crate) async fn token(org: &EmulatedOrg) -> String {
     let resp = http()
         .post(format!("{}/services/oauth2/token", org.base_url()))
         .form(&[
@@ -45,7 +45,7 @@ pub async fn token(org: &EmulatedOrg) -> String {
         .to_owned()
 }
 
-pub async fn get(org: &EmulatedOrg, token: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn get(org: &EmulatedOrg, token: &str, path: &str) -> reqwest::Response {
     http()
         .get(format!("{}{path}", org.base_url()))
         .bearer_auth(token)
@@ -54,13 +54,13 @@ pub async fn get(org: &EmulatedOrg, token: &str, path: &str) -> reqwest::Respons
         .expect("request")
 }
 
-pub async fn get_json(org: &EmulatedOrg, token: &str, path: &str) -> (u16, Json) {
+pub(crate) async fn get_json(org: &EmulatedOrg, token: &str, path: &str) -> (u16, Json) {
     let resp = get(org, token, path).await;
     let status = resp.status().as_u16();
     (status, resp.json().await.expect("json body"))
 }
 
-pub async fn query(org: &EmulatedOrg, token: &str, soql: &str) -> (u16, Json) {
+pub(crate) async fn query(org: &EmulatedOrg, token: &str, soql: &str) -> (u16, Json) {
     let resp = http()
         .get(format!("{}/services/data/{V}/query", org.base_url()))
         .query(&[("q", soql)])
@@ -72,22 +72,22 @@ pub async fn query(org: &EmulatedOrg, token: &str, soql: &str) -> (u16, Json) {
     (status, resp.json().await.expect("json body"))
 }
 
-pub fn fixture(path: &str) -> String {
+pub(crate) fn fixture(path: &str) -> String {
     sfdf_fixtures::text(path)
 }
 
-pub fn fixture_json(path: &str) -> Json {
+pub(crate) fn fixture_json(path: &str) -> Json {
     serde_json::from_str(&fixture(path)).expect("fixture is JSON")
 }
 
-pub fn keys(v: &Json) -> BTreeSet<String> {
+pub(crate) fn keys(v: &Json) -> BTreeSet<String> {
     v.as_object()
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
 }
 
 /// The JSON type name of a value, for shape comparisons.
-pub fn kind(v: &Json) -> &'static str {
+pub(crate) fn kind(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
         Json::Bool(_) => "bool",
@@ -99,7 +99,7 @@ pub fn kind(v: &Json) -> &'static str {
 }
 
 /// The body of a REST error: `[{"message", "errorCode"}]`; returns the code.
-pub fn error_code(body: &Json) -> String {
+pub(crate) fn error_code(body: &Json) -> String {
     let first = &body.as_array().expect("error bodies are arrays")[0];
     assert!(first["message"].is_string(), "error has a message: {body}");
     first["errorCode"].as_str().expect("errorCode").to_owned()

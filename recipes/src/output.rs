@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::model::{Format, WriteMode};
 
 /// Rows written to a Delta table, and what an upsert did.
-pub struct DeltaWritten {
+pub(crate) struct DeltaWritten {
     /// Rows written (an upsert: inserted plus updated).
     pub rows: u64,
     /// `3 inserted, 2 updated` for an upsert.
@@ -28,7 +28,7 @@ pub struct DeltaWritten {
 }
 
 /// Writes `frame` into the Delta table in folder `path` (created if missing) in one commit.
-pub async fn write_delta(
+pub(crate) async fn write_delta(
     node: &str,
     frame: DataFrame,
     path: &Path,
@@ -79,7 +79,12 @@ pub async fn write_delta(
 }
 
 /// Runs `frame` and writes its rows to `path`; returns the row count.
-pub async fn write(node: &str, frame: DataFrame, path: &Path, format: Format) -> Result<u64> {
+pub(crate) async fn write(
+    node: &str,
+    frame: DataFrame,
+    path: &Path,
+    format: Format,
+) -> Result<u64> {
     let fail = |message: String| Error::Write {
         node: node.to_owned(),
         path: path.to_path_buf(),

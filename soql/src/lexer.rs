@@ -30,7 +30,7 @@ pub(crate) struct Token {
 
 impl Token {
     /// The token as the org quotes it in `unexpected token: 'X'`.
-    pub fn text<'a>(&self, src: &'a str) -> &'a str {
+    pub(crate) fn text<'a>(&self, src: &'a str) -> &'a str {
         match self.tok {
             Tok::Eof => "<EOF>",
             _ => src.get(self.span.start..self.span.end).unwrap_or(""),

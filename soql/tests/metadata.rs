@@ -30,7 +30,7 @@ fn object(name: &str, mut fields: Vec<FieldMeta>, children: &[(&str, &str, &str)
     o
 }
 
-pub fn org() -> Vec<ObjectMeta> {
+pub(crate) fn org() -> Vec<ObjectMeta> {
     vec![
         object(
             "Account",

@@ -9,7 +9,7 @@ use super::output::{Format, OutputArgs, out_line, text_batch};
 
 /// Subcommands of `sfdf connection`.
 #[derive(Debug, clap::Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// "Save & Test": token, identity, API access, object list and a one-row query; on
     /// failure, the likely reasons in plain words.
     Test {
@@ -28,7 +28,7 @@ pub enum Command {
 }
 
 /// Runs a `sfdf connection` subcommand.
-pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Schema => {
             out_line(sfdf_connector::config::connection_json_schema().trim_end())?;

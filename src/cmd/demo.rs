@@ -26,7 +26,7 @@ const FILE_DOMAIN: &str = "http://127.0.0.1:8643";
 
 /// Arguments of `sfdf demo`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Accounts in the emulated org (2 Contacts and 1 Opportunity per Account).
     #[arg(long, default_value_t = 2000)]
     pub rows: usize,
@@ -73,7 +73,7 @@ const QUERIES: &[(&str, &str)] = &[
 ];
 
 /// Runs `sfdf demo`.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let steps = 5 + QUERIES.len() + SYNC_STEPS;
     let mut step = 0;

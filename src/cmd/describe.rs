@@ -10,7 +10,7 @@ use super::output::{OutputArgs, text_batch};
 /// Arguments of `sfdf describe`.
 #[derive(Debug, clap::Args)]
 #[command(allow_missing_positional = true)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
     pub connection: ConnectionArg,
     /// The object's API name, e.g. `Account`.
@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 /// Runs `sfdf describe`.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     args.output.check()?;
     let (_, conn) = args.connection.load()?;
     let session = Session::authenticate(&conn).await?;

@@ -16,7 +16,7 @@ use sfdf_emulator::EmulatedOrg;
 /// "instance URL" or "My Domain URL" at it. Faults and the request log are under
 /// `BASE/__emulator/` (see docs/emulator.md).
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Address to listen on (plain HTTP and, with --tls-port, HTTPS).
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
@@ -64,7 +64,7 @@ pub struct Args {
 }
 
 /// Runs `sfdf emulator`.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut builder = EmulatedOrg::builder()
         .rows(args.rows)
         .seed(args.seed)

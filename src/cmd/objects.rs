@@ -9,7 +9,7 @@ use super::output::{OutputArgs, out_line, text_batch};
 
 /// Arguments of `sfdf objects`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
     pub connection: ConnectionArg,
     /// Only names, one per line (for scripts).
@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 /// Runs `sfdf objects`.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     args.output.check()?;
     let (_, conn) = args.connection.load()?;
     let session = Session::authenticate(&conn).await?;

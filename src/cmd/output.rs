@@ -23,7 +23,7 @@ use futures::StreamExt;
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
-pub enum Format {
+pub(crate) enum Format {
     /// An aligned text table (collects the whole result first); control characters in
     /// cells are shown escaped (`\t`, `\r`, `\n`).
     #[default]
@@ -41,7 +41,7 @@ pub enum Format {
 impl Format {
     /// The format a file name asks for: `.csv`, `.json`, `.ndjson`/`.jsonl`, `.parquet`;
     /// anything else is `None` (a text table).
-    pub fn for_path(path: &Path) -> Option<Format> {
+    pub(crate) fn for_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
             "csv" => Format::Csv,
@@ -56,7 +56,7 @@ impl Format {
 
 /// Where and how results go: the options every command shares.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// How to write results (default: from the --output file's extension, else `table`).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -74,7 +74,7 @@ pub struct OutputArgs {
 
 impl OutputArgs {
     /// The format: `--format`, else the output file's extension, else `table`.
-    pub fn format(&self) -> Format {
+    pub(crate) fn format(&self) -> Format {
         self.format
             .or_else(|| self.output.as_deref().and_then(Format::for_path))
             .unwrap_or_default()
@@ -82,7 +82,7 @@ impl OutputArgs {
 
     /// Refuses what cannot work, before anything connects: Parquet to a terminal, an
     /// output file in a folder that does not exist.
-    pub fn check(&self) -> anyhow::Result<()> {
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
         if self.format() == Format::Parquet && self.output.is_none() {
             bail!("--format parquet needs --output PATH (Parquet is a binary file format)");
         }
@@ -103,12 +103,12 @@ impl OutputArgs {
     }
 
     /// Streams `stream` out; returns the number of rows written.
-    pub async fn write(&self, stream: SendableRecordBatchStream) -> anyhow::Result<usize> {
+    pub(crate) async fn write(&self, stream: SendableRecordBatchStream) -> anyhow::Result<usize> {
         write(stream, self).await
     }
 
     /// Writes fixed batches (the listings of `objects`, `describe`, `connection test`).
-    pub async fn write_batch(&self, batch: RecordBatch) -> anyhow::Result<usize> {
+    pub(crate) async fn write_batch(&self, batch: RecordBatch) -> anyhow::Result<usize> {
         let schema = batch.schema();
         let stream = futures::stream::iter([Ok(batch)]);
         self.write(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
@@ -203,7 +203,7 @@ fn note_closed_pipe(error: &io::Error) {
 /// Whether `error` comes from writing to a standard output nobody reads any more: the
 /// reader had what it wanted, so that is a quiet exit, not an error. The CSV writer turns
 /// I/O errors into text, hence the flag next to the error chain.
-pub fn is_closed_pipe(error: &anyhow::Error) -> bool {
+pub(crate) fn is_closed_pipe(error: &anyhow::Error) -> bool {
     STDOUT_CLOSED.load(Ordering::Relaxed)
         || error.chain().any(|cause| {
             cause
@@ -214,7 +214,7 @@ pub fn is_closed_pipe(error: &anyhow::Error) -> bool {
 
 /// A line on standard output; a closed pipe is reported like any write error (see
 /// [`is_closed_pipe`]), never a panic as with `println!`.
-pub fn out_line(text: impl std::fmt::Display) -> io::Result<()> {
+pub(crate) fn out_line(text: impl std::fmt::Display) -> io::Result<()> {
     let mut out = io::stdout().lock();
     writeln!(out, "{text}").inspect_err(note_closed_pipe)
 }
@@ -353,7 +353,7 @@ fn printable(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
 }
 
 /// `\t`, `\r`, `\n`, `\\` and other control characters as escapes; everything else as is.
-pub fn escape_controls(text: &str) -> String {
+pub(crate) fn escape_controls(text: &str) -> String {
     if !text.chars().any(|c| c.is_control() || c == '\\') {
         return text.to_owned();
     }
@@ -410,7 +410,7 @@ fn is_decimal(data_type: &DataType) -> bool {
 }
 
 /// The schema of a listing whose every column is text.
-pub fn text_schema(names: &[&str]) -> SchemaRef {
+pub(crate) fn text_schema(names: &[&str]) -> SchemaRef {
     Arc::new(Schema::new(
         names
             .iter()
@@ -420,7 +420,10 @@ pub fn text_schema(names: &[&str]) -> SchemaRef {
 }
 
 /// A listing (rows of text cells) as one batch of [`text_schema`].
-pub fn text_batch(names: &[&str], rows: &[Vec<Option<String>>]) -> anyhow::Result<RecordBatch> {
+pub(crate) fn text_batch(
+    names: &[&str],
+    rows: &[Vec<Option<String>>],
+) -> anyhow::Result<RecordBatch> {
     let schema = text_schema(names);
     let columns: Vec<ArrayRef> = (0..names.len())
         .map(|i| {

@@ -9,7 +9,7 @@ use crate::outln;
 
 /// Subcommands of `sfdf recipe`.
 #[derive(Debug, clap::Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check a recipe (graph, connections, objects, columns, expression types); prints `ok`
     /// or the mistakes, and exits 1 on a mistake. Connects to the org but sends no query.
     Check {
@@ -38,7 +38,7 @@ pub enum Command {
 }
 
 /// Runs a `sfdf recipe` subcommand.
-pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Schema => {
             outln!("{}", sfdf_recipes::recipe_json_schema().trim_end())?;

@@ -7,7 +7,7 @@ use anyhow::Context;
 
 /// Subcommands of `sfdf soql`.
 #[derive(Debug, clap::Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check SOQL syntax: print the normalized query and exit 0, or print the
     /// error as an org reports it (MALFORMED_QUERY, row, column) and exit 1.
     Check(CheckArgs),
@@ -15,7 +15,7 @@ pub enum Command {
 
 /// Arguments of `sfdf soql check`.
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The query to check, e.g. "SELECT Id FROM Account WHERE Name = 'Acme'".
     #[arg(required_unless_present = "stdin", conflicts_with = "stdin")]
     query: Option<String>,
@@ -26,7 +26,7 @@ pub struct CheckArgs {
 }
 
 /// Runs a `sfdf soql` subcommand.
-pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Check(args) => check(args),
     }

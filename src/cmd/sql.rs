@@ -19,7 +19,7 @@ use super::output::OutputArgs;
 
 /// Arguments of `sfdf sql`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
     pub connection: ConnectionArg,
     /// SQL to run; several statements may be separated by `;`. Without it (and without
@@ -49,7 +49,7 @@ pub struct Args {
 }
 
 /// Runs `sfdf sql`.
-pub async fn run(mut args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     args.resolve_env_connection();
     args.output.check()?;
     // Everything given on the command line is read and parsed before connecting: a typo
@@ -145,7 +145,7 @@ fn returns_rows(statement: &Statement) -> bool {
 }
 
 /// Runs statements against one session, writing each result.
-pub struct Runner<'a> {
+pub(crate) struct Runner<'a> {
     /// The session.
     pub ctx: &'a SessionContext,
     /// Where results go.
@@ -158,7 +158,7 @@ pub struct Runner<'a> {
 
 impl Runner<'_> {
     /// Parses `text` (one or more statements) and runs each; stops at the first error.
-    pub async fn run_text(&mut self, text: &str) -> anyhow::Result<()> {
+    pub(crate) async fn run_text(&mut self, text: &str) -> anyhow::Result<()> {
         let statements = provider::parse(self.ctx, text).map_err(plain)?;
         for statement in statements {
             if returns_rows(&statement) {
@@ -197,7 +197,7 @@ impl Args {
     /// With `SFDF_CONNECTION` set, `sfdf sql "SELECT .."` means the query, not a file of
     /// that name: clap gives the one positional to FILE, so it moves to QUERY when it names
     /// no file.
-    pub fn resolve_env_connection(&mut self) {
+    pub(crate) fn resolve_env_connection(&mut self) {
         // `sfdf sql --synced DIR "SELECT .."` needs no connection file: a lone word that is
         // no file is the query.
         if self.synced.is_some()
@@ -224,7 +224,7 @@ impl Args {
     }
 
     /// Whether this run is the interactive shell (no SQL given, standard input a terminal).
-    pub fn is_interactive(&self) -> bool {
+    pub(crate) fn is_interactive(&self) -> bool {
         use std::io::IsTerminal;
         self.query.is_none()
             && self.commands.is_empty()

@@ -10,7 +10,7 @@ use sfdf_sync::SyncOptions;
 
 /// Arguments of `sfdf sync`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The connection file (YAML).
     pub file: PathBuf,
     /// Sync only this object (repeatable); default: the connection's `objects:`.
@@ -37,7 +37,7 @@ pub struct Args {
 }
 
 /// Runs `sfdf sync`.
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let connection = Connection::from_yaml_file(&args.file)?;
     for w in connection.warnings() {
         eprintln!("warning: {w}");

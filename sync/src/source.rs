@@ -11,7 +11,7 @@ use sfdf_connector::ExtractPlan;
 
 /// What the stream saw, shared with whoever reads it.
 #[derive(Debug, Default)]
-pub struct Seen {
+pub(crate) struct Seen {
     /// Rows read.
     pub rows: u64,
     /// The first error of the extraction (the stream ends there).
@@ -19,15 +19,18 @@ pub struct Seen {
 }
 
 /// Counters of a [`read`] stream.
-pub type SeenRef = Arc<Mutex<Seen>>;
+pub(crate) type SeenRef = Arc<Mutex<Seen>>;
 
 /// Called with the rows read so far after each batch.
-pub type OnBatch = Box<dyn Fn(u64) + Send + Sync>;
+pub(crate) type OnBatch = Box<dyn Fn(u64) + Send + Sync>;
 
 /// Opens every partition of `plan` and reads them concurrently (the order of rows does not
 /// matter to a sync). The first connector error ends the stream and is kept in the
 /// returned [`Seen`] so the caller can report it as it is.
-pub fn read(plan: &ExtractPlan, on_batch: Option<OnBatch>) -> (SendableRecordBatchStream, SeenRef) {
+pub(crate) fn read(
+    plan: &ExtractPlan,
+    on_batch: Option<OnBatch>,
+) -> (SendableRecordBatchStream, SeenRef) {
     let seen: SeenRef = Arc::default();
     let schema = plan.schema();
     let mut opened = Vec::new();

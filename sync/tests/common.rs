@@ -16,7 +16,7 @@ use sfdf_emulator::{EmulatedOrg, SObject, Value};
 use sfdf_sync::delta::DeltaDir;
 use sfdf_sync::{ObjectReport, SyncOptions};
 
-pub async fn org(rows: usize) -> EmulatedOrg {
+pub(crate) async fn org(rows: usize) -> EmulatedOrg {
     EmulatedOrg::builder()
         .rows(rows)
         .seed(11)
@@ -27,11 +27,15 @@ pub async fn org(rows: usize) -> EmulatedOrg {
 }
 
 /// A connection selecting `objects` (name, fields, filter).
-pub fn connection(org: &EmulatedOrg, api: ApiType, objects: &[ObjectSelection]) -> Connection {
+pub(crate) fn connection(
+    org: &EmulatedOrg,
+    api: ApiType,
+    objects: &[ObjectSelection],
+) -> Connection {
     connection_at(org, api, "62.0", objects)
 }
 
-pub fn connection_at(
+pub(crate) fn connection_at(
     org: &EmulatedOrg,
     api: ApiType,
     version: &str,
@@ -54,7 +58,7 @@ pub fn connection_at(
     builder.build().expect("valid connection")
 }
 
-pub fn options(target: &Path) -> SyncOptions {
+pub(crate) fn options(target: &Path) -> SyncOptions {
     let mut options = SyncOptions::new(target);
     // Small pages and windows, so several partitions run even on small orgs.
     options.plan.window_min_rows = 50;
@@ -63,7 +67,7 @@ pub fn options(target: &Path) -> SyncOptions {
 }
 
 /// Syncs and returns the reports, asserting every object synced.
-pub async fn sync_ok(connection: &Connection, options: &SyncOptions) -> Vec<ObjectReport> {
+pub(crate) async fn sync_ok(connection: &Connection, options: &SyncOptions) -> Vec<ObjectReport> {
     let session = Session::connect(connection).await.expect("session");
     let reports = sfdf_sync::sync(&session, options)
         .await
@@ -76,7 +80,7 @@ pub async fn sync_ok(connection: &Connection, options: &SyncOptions) -> Vec<Obje
 
 /// Connects, then calls `arm` (e.g. to arm a fault for the sync's calls), then syncs and
 /// asserts every object synced.
-pub async fn sync_after(
+pub(crate) async fn sync_after(
     connection: &Connection,
     options: &SyncOptions,
     arm: impl FnOnce(),
@@ -93,7 +97,7 @@ pub async fn sync_after(
 }
 
 /// Every row of the table (current version).
-pub async fn table_rows(target: &Path, object: &str) -> RecordBatch {
+pub(crate) async fn table_rows(target: &Path, object: &str) -> RecordBatch {
     let dir = DeltaDir::open(&sfdf_sync::table_dir(target, "emu", object))
         .await
         .expect("table opens");
@@ -107,7 +111,7 @@ pub async fn table_rows(target: &Path, object: &str) -> RecordBatch {
 }
 
 /// The org's live (not deleted) records of `object`, by Id; `keep` filters them.
-pub fn org_rows(
+pub(crate) fn org_rows(
     org: &EmulatedOrg,
     object: &str,
     keep: impl Fn(&SObject) -> bool,
@@ -123,7 +127,7 @@ pub fn org_rows(
 
 /// Asserts the table holds exactly the org's rows (none lost, none duplicated, none
 /// extra) with equal values in every column.
-pub async fn assert_table_matches(
+pub(crate) async fn assert_table_matches(
     target: &Path,
     object: &str,
     expected: &HashMap<String, SObject>,

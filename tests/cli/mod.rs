@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use sfdf_emulator::EmulatedOrg;
 
 /// A connection file for `org` in `dir`.
-pub fn connection_file(org: &EmulatedOrg, dir: &Path) -> PathBuf {
+pub(crate) fn connection_file(org: &EmulatedOrg, dir: &Path) -> PathBuf {
     let file = dir.join("conn.yaml");
     std::fs::write(
         &file,
@@ -28,14 +28,14 @@ pub fn connection_file(org: &EmulatedOrg, dir: &Path) -> PathBuf {
 
 /// One run of `sfdf`.
 #[derive(Default)]
-pub struct Run {
+pub(crate) struct Run {
     args: Vec<String>,
     stdin: Option<String>,
     env: Vec<(String, String)>,
 }
 
 /// `sfdf ARGS..`.
-pub fn sfdf<I, S>(args: I) -> Run
+pub(crate) fn sfdf<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
@@ -51,13 +51,13 @@ where
 
 impl Run {
     /// Feeds `text` on standard input (a pipe: not a terminal).
-    pub fn stdin(mut self, text: &str) -> Self {
+    pub(crate) fn stdin(mut self, text: &str) -> Self {
         self.stdin = Some(text.to_owned());
         self
     }
 
     /// Sets an environment variable.
-    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+    pub(crate) fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
         self.env.push((
             key.to_owned(),
             value.as_ref().to_string_lossy().into_owned(),
@@ -65,7 +65,7 @@ impl Run {
         self
     }
 
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_sfdf"));
         command
             .args(&self.args)
@@ -78,7 +78,7 @@ impl Run {
     }
 
     /// Runs to the end (off the async runtime, so the org keeps answering).
-    pub async fn output(self) -> Output {
+    pub(crate) async fn output(self) -> Output {
         tokio::task::spawn_blocking(move || {
             let mut child = self.command().spawn().expect("sfdf starts");
             let mut stdin = child.stdin.take().expect("stdin");
@@ -93,16 +93,16 @@ impl Run {
     }
 }
 
-pub fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts success, showing both streams otherwise.
-pub fn ok(out: &Output) {
+pub(crate) fn ok(out: &Output) {
     assert!(
         out.status.success(),
         "status {:?}\nstdout:\n{}\nstderr:\n{}",

@@ -17,7 +17,7 @@ use sfdf_recipes::{OutputSummary, Plan, PlanSettings, Problem, Recipe};
 use tempfile::TempDir;
 
 /// A folder with `org.yaml`, a connection file to `org`.
-pub fn folder(org: Option<&EmulatedOrg>) -> TempDir {
+pub(crate) fn folder(org: Option<&EmulatedOrg>) -> TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     if let Some(org) = org {
         write(dir.path(), "org.yaml", &org.connection_yaml("test_org"));
@@ -25,14 +25,14 @@ pub fn folder(org: Option<&EmulatedOrg>) -> TempDir {
     dir
 }
 
-pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("writes");
     path
 }
 
 /// Plans and runs a recipe; panics with the problems if it is invalid.
-pub async fn run(path: &Path) -> Vec<OutputSummary> {
+pub(crate) async fn run(path: &Path) -> Vec<OutputSummary> {
     let recipe = Recipe::from_file(path).unwrap_or_else(|e| panic!("{e}"));
     let plan = Plan::new(
         recipe,
@@ -48,7 +48,7 @@ pub async fn run(path: &Path) -> Vec<OutputSummary> {
 }
 
 /// The problems a recipe has (it must have some).
-pub async fn problems(path: &Path) -> Vec<Problem> {
+pub(crate) async fn problems(path: &Path) -> Vec<Problem> {
     let recipe = match Recipe::from_file(path) {
         Ok(recipe) => recipe,
         Err(e) => return e.problems().to_vec(),
@@ -62,7 +62,7 @@ pub async fn problems(path: &Path) -> Vec<Problem> {
     }
 }
 
-pub fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+pub(crate) fn read_parquet(path: &Path) -> Vec<RecordBatch> {
     let file = std::fs::File::open(path).expect("output exists");
     ParquetRecordBatchReaderBuilder::try_new(file)
         .expect("parquet")
@@ -73,7 +73,7 @@ pub fn read_parquet(path: &Path) -> Vec<RecordBatch> {
 }
 
 /// A field as f64 (`None` for null or non-numbers).
-pub fn number(record: &SObject, field: &str) -> Option<f64> {
+pub(crate) fn number(record: &SObject, field: &str) -> Option<f64> {
     match record.get(field)? {
         Value::Double(d) => Some(*d),
         Value::Int(i) => Some(*i as f64),
@@ -82,10 +82,10 @@ pub fn number(record: &SObject, field: &str) -> Option<f64> {
 }
 
 /// A field as text (`None` for null).
-pub fn text(record: &SObject, field: &str) -> Option<String> {
+pub(crate) fn text(record: &SObject, field: &str) -> Option<String> {
     crate::support::text_of(record.get(field))
 }
 
-pub fn close(a: f64, b: f64) -> bool {
+pub(crate) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0)
 }

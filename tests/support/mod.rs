@@ -12,7 +12,7 @@ use sfdf_connector::provider::{ContextBuilder, sql};
 use sfdf_emulator::{Api, EmulatedOrg, SObject, Value};
 
 /// A small org: fast to generate, big enough for every object to have rows.
-pub async fn org(rows: usize) -> EmulatedOrg {
+pub(crate) async fn org(rows: usize) -> EmulatedOrg {
     EmulatedOrg::builder()
         .rows(rows)
         .seed(11)
@@ -21,7 +21,7 @@ pub async fn org(rows: usize) -> EmulatedOrg {
         .expect("emulated org starts")
 }
 
-pub fn connection(org: &EmulatedOrg) -> Connection {
+pub(crate) fn connection(org: &EmulatedOrg) -> Connection {
     Connection::builder()
         .developer_name("demo")
         .domain_url(org.base_url())
@@ -33,7 +33,7 @@ pub fn connection(org: &EmulatedOrg) -> Connection {
         .expect("valid connection")
 }
 
-pub async fn context(org: &EmulatedOrg) -> SessionContext {
+pub(crate) async fn context(org: &EmulatedOrg) -> SessionContext {
     ContextBuilder::new()
         .target_partitions(Some(2))
         .connection(connection(org))
@@ -42,7 +42,7 @@ pub async fn context(org: &EmulatedOrg) -> SessionContext {
         .expect("session over the emulated org")
 }
 
-pub async fn query(ctx: &SessionContext, text: &str) -> Vec<RecordBatch> {
+pub(crate) async fn query(ctx: &SessionContext, text: &str) -> Vec<RecordBatch> {
     match sql(ctx, text).await {
         Ok(frame) => frame
             .collect()
@@ -53,7 +53,7 @@ pub async fn query(ctx: &SessionContext, text: &str) -> Vec<RecordBatch> {
 }
 
 /// Column `name` of every batch as text (null = `None`).
-pub fn texts(batches: &[RecordBatch], name: &str) -> Vec<Option<String>> {
+pub(crate) fn texts(batches: &[RecordBatch], name: &str) -> Vec<Option<String>> {
     let mut out = Vec::new();
     for batch in batches {
         let column = batch
@@ -68,12 +68,12 @@ pub fn texts(batches: &[RecordBatch], name: &str) -> Vec<Option<String>> {
     out
 }
 
-pub fn row_count(batches: &[RecordBatch]) -> usize {
+pub(crate) fn row_count(batches: &[RecordBatch]) -> usize {
     batches.iter().map(RecordBatch::num_rows).sum()
 }
 
 /// The SOQL of every Bulk query job the org was asked to create, in order.
-pub fn bulk_soql(org: &EmulatedOrg) -> Vec<String> {
+pub(crate) fn bulk_soql(org: &EmulatedOrg) -> Vec<String> {
     org.requests()
         .into_iter()
         .filter(|r| r.api == Api::Bulk && r.method == "POST")
@@ -82,7 +82,7 @@ pub fn bulk_soql(org: &EmulatedOrg) -> Vec<String> {
 }
 
 /// Waits until `check` holds, for at most five seconds.
-pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+pub(crate) async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     let start = Instant::now();
     while !check() {
         assert!(
@@ -95,7 +95,7 @@ pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 /// The records a plain query sees: the recycle bin's soft-deleted rows only show with
 /// `queryAll`.
-pub fn live(org: &EmulatedOrg, object: &str) -> Vec<SObject> {
+pub(crate) fn live(org: &EmulatedOrg, object: &str) -> Vec<SObject> {
     org.records(object)
         .expect("object exists")
         .into_iter()
@@ -104,7 +104,7 @@ pub fn live(org: &EmulatedOrg, object: &str) -> Vec<SObject> {
 }
 
 /// A field of an emulated record as text, the way Arrow prints it.
-pub fn text_of(value: Option<&Value>) -> Option<String> {
+pub(crate) fn text_of(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::Null => None,
         Value::Text(s) => Some(s.clone()),

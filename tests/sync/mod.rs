@@ -16,7 +16,7 @@ use sfdf_sync::delta::DeltaDir;
 use crate::support::live;
 
 /// A connection file syncing Account (every field) and Contact (a few) with `api`.
-pub fn sync_connection_file(org: &EmulatedOrg, dir: &Path, api: &str) -> PathBuf {
+pub(crate) fn sync_connection_file(org: &EmulatedOrg, dir: &Path, api: &str) -> PathBuf {
     let file = dir.join("sync.yaml");
     std::fs::write(
         &file,
@@ -33,7 +33,7 @@ pub fn sync_connection_file(org: &EmulatedOrg, dir: &Path, api: &str) -> PathBuf
 
 /// Asserts the synced table holds exactly the org's live rows: every Id once, none
 /// missing, none extra, each at the org's `SystemModstamp` (its latest version).
-pub async fn assert_synced(org: &EmulatedOrg, target: &Path, object: &str) {
+pub(crate) async fn assert_synced(org: &EmulatedOrg, target: &Path, object: &str) {
     let dir = DeltaDir::open(&sfdf_sync::table_dir(target, "sync_org", object))
         .await
         .expect("table opens");

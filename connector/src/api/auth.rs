@@ -74,7 +74,7 @@ enum TokenHttpError {
 }
 
 impl Authenticator {
-    pub fn new(http: reqwest::Client, settings: &ApiSettings) -> Self {
+    pub(super) fn new(http: reqwest::Client, settings: &ApiSettings) -> Self {
         Authenticator {
             http,
             credentials: settings.credentials.clone(),
@@ -86,7 +86,7 @@ impl Authenticator {
 
     /// A fresh token (retrying network errors and 5xx by the retry policy; OAuth and login
     /// errors are final).
-    pub async fn token(&self) -> Result<Token> {
+    pub(super) async fn token(&self) -> Result<Token> {
         self.retry
             .run("token request", || async {
                 let result = match &self.credentials {

@@ -224,7 +224,7 @@ impl std::fmt::Debug for JobGuard {
 }
 
 impl JobGuard {
-    pub fn new(id: String, client: Arc<ApiClient>) -> Self {
+    pub(crate) fn new(id: String, client: Arc<ApiClient>) -> Self {
         JobGuard {
             id,
             client,
@@ -232,12 +232,12 @@ impl JobGuard {
         }
     }
 
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         &self.id
     }
 
     /// Marks the job terminal (no abort needed before delete).
-    pub fn set_finished(&self) {
+    pub(crate) fn set_finished(&self) {
         self.finished
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }

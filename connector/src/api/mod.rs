@@ -76,7 +76,7 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    pub fn get(target: impl Into<String>, context: impl Into<String>) -> Self {
+    pub(crate) fn get(target: impl Into<String>, context: impl Into<String>) -> Self {
         Call {
             method: Method::GET,
             target: target.into(),
@@ -96,12 +96,12 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The body as a stream of chunks; the permit lives as long as the stream.
-    pub fn into_stream(self) -> impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static {
+    pub(crate) fn into_stream(self) -> impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static {
         let permit = self.permit;
         self.response.bytes_stream().map(move |chunk| {
             let _held = &permit;
@@ -155,7 +155,7 @@ fn http_client(http: &HttpSettings) -> Result<reqwest::Client> {
 
 impl ApiClient {
     /// Authenticates and returns a ready client.
-    pub async fn connect(settings: &ApiSettings) -> Result<ApiClient> {
+    pub(crate) async fn connect(settings: &ApiSettings) -> Result<ApiClient> {
         let http = http_client(&settings.http)?;
         let auth = Authenticator::new(http.clone(), settings);
         let token = auth.token().await?;
@@ -179,30 +179,30 @@ impl ApiClient {
         })
     }
 
-    pub fn version(&self) -> ApiVersion {
+    pub(crate) fn version(&self) -> ApiVersion {
         self.version
     }
 
-    pub fn retry(&self) -> &RetryConfig {
+    pub(crate) fn retry(&self) -> &RetryConfig {
         &self.retry
     }
 
     /// How Bulk jobs are polled.
-    pub fn polling(&self) -> &BulkPolling {
+    pub(crate) fn polling(&self) -> &BulkPolling {
         &self.polling
     }
 
     /// Most requests in flight at once.
-    pub fn concurrency(&self) -> usize {
+    pub(crate) fn concurrency(&self) -> usize {
         self.concurrency
     }
 
-    pub async fn token(&self) -> Arc<Token> {
+    pub(crate) async fn token(&self) -> Arc<Token> {
         Arc::clone(&self.token.read().await.token)
     }
 
     /// `/services/data/vXX.X/{rest}`.
-    pub fn data_path(&self, rest: &str) -> String {
+    pub(crate) fn data_path(&self, rest: &str) -> String {
         format!(
             "/services/data/v{}/{}",
             self.version,
@@ -210,22 +210,22 @@ impl ApiClient {
         )
     }
 
-    pub fn usage(&self) -> ApiUsage {
+    pub(crate) fn usage(&self) -> ApiUsage {
         ApiUsage {
             used: self.used.load(Ordering::Relaxed),
             limit: self.limit.load(Ordering::Relaxed),
         }
     }
 
-    pub fn calls(&self) -> u64 {
+    pub(crate) fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
     }
 
-    pub fn token_refreshes(&self) -> u64 {
+    pub(crate) fn token_refreshes(&self) -> u64 {
         self.refreshes.load(Ordering::Relaxed)
     }
 
-    pub fn note_usage(&self, used: u64, limit: u64) {
+    pub(crate) fn note_usage(&self, used: u64, limit: u64) {
         self.used.store(used, Ordering::Relaxed);
         self.limit.store(limit, Ordering::Relaxed);
     }
@@ -256,7 +256,7 @@ impl ApiClient {
 
     /// Sends a call and returns a 2xx reply (body unread); retries per policy. An expired
     /// session is renewed (twice at most) without counting as a retry.
-    pub async fn send(&self, call: &Call) -> Result<Reply> {
+    pub(crate) async fn send(&self, call: &Call) -> Result<Reply> {
         let renewals = AtomicU32::new(0);
         self.retry
             .run(&call.context, || async {
@@ -335,7 +335,7 @@ impl ApiClient {
     }
 
     /// Sends a call and reads the whole body; a body cut midway is retried like a failed call.
-    pub async fn send_bytes(&self, call: &Call) -> Result<(HeaderMap, Bytes)> {
+    pub(crate) async fn send_bytes(&self, call: &Call) -> Result<(HeaderMap, Bytes)> {
         self.retry
             .run(&call.context, || async {
                 let reply = match self.send(call).await {
@@ -352,7 +352,7 @@ impl ApiClient {
     }
 
     /// GET a JSON document.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
         &self,
         target: &str,
         context: &str,

@@ -22,19 +22,19 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    pub fn child(&self, name: &str) -> Option<&Node> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
 
     /// Depth-first search for the first element named `name`.
-    pub fn find(&self, name: &str) -> Option<&Node> {
+    pub(crate) fn find(&self, name: &str) -> Option<&Node> {
         if self.name == name {
             return Some(self);
         }
         self.children.iter().find_map(|c| c.find(name))
     }
 
-    pub fn child_text(&self, name: &str) -> Option<&str> {
+    pub(crate) fn child_text(&self, name: &str) -> Option<&str> {
         self.child(name).filter(|c| !c.nil).map(|c| c.text.as_str())
     }
 }

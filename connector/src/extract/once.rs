@@ -63,7 +63,7 @@ impl<T: Clone> Default for SharedOnce<T> {
 
 impl<T: Clone + Send + Sync + 'static> SharedOnce<T> {
     /// The value, once some caller finished computing it.
-    pub fn get(&self) -> Option<&T> {
+    pub(crate) fn get(&self) -> Option<&T> {
         self.done.get()
     }
 
@@ -72,7 +72,7 @@ impl<T: Clone + Send + Sync + 'static> SharedOnce<T> {
     /// was started before and every waiter dropped it unfinished, unless `restart` allows
     /// starting it again.
     #[cfg(test)]
-    pub async fn get_or_start(
+    pub(crate) async fn get_or_start(
         &self,
         start: impl FnOnce() -> BoxFuture<'static, T>,
         restart: bool,
@@ -83,7 +83,11 @@ impl<T: Clone + Send + Sync + 'static> SharedOnce<T> {
     /// A share in the work, taken without waiting (and without running anything: the work
     /// runs when a claim is resolved). Whoever holds a claim keeps the work alive, so a
     /// partition opened but not polled yet counts as a reader.
-    pub fn claim(&self, start: impl FnOnce() -> BoxFuture<'static, T>, restart: bool) -> Claim<T> {
+    pub(crate) fn claim(
+        &self,
+        start: impl FnOnce() -> BoxFuture<'static, T>,
+        restart: bool,
+    ) -> Claim<T> {
         if let Some(v) = self.done.get() {
             return Claim::Ready(v.clone());
         }
@@ -110,7 +114,7 @@ impl<T: Clone + Send + Sync + 'static> SharedOnce<T> {
     }
 
     /// Waits for a claim's value (`None`: abandoned) and keeps it for later callers.
-    pub async fn resolve(&self, claim: Claim<T>) -> Option<T> {
+    pub(crate) async fn resolve(&self, claim: Claim<T>) -> Option<T> {
         let shared = match claim {
             Claim::Ready(v) => return Some(v),
             Claim::Abandoned => return None,

@@ -8,7 +8,7 @@ pub(crate) struct CsvPage {
 }
 
 impl CsvPage {
-    pub fn new(columns: &[String]) -> Self {
+    pub(crate) fn new(columns: &[String]) -> Self {
         let mut buf = Vec::with_capacity(64 * 1024);
         if columns.is_empty() {
             buf.extend_from_slice(b"Id");
@@ -19,7 +19,7 @@ impl CsvPage {
         CsvPage { buf }
     }
 
-    pub fn push_row<'a>(&mut self, cells: impl IntoIterator<Item = Option<&'a str>>) {
+    pub(crate) fn push_row<'a>(&mut self, cells: impl IntoIterator<Item = Option<&'a str>>) {
         let mut first = true;
         for cell in cells {
             if !first {
@@ -40,7 +40,7 @@ impl CsvPage {
         self.buf.push(b'\n');
     }
 
-    pub fn into_bytes(self) -> Vec<u8> {
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
 }

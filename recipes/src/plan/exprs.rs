@@ -42,12 +42,12 @@ impl Issue {
 }
 
 /// DataFusion's error from building a node's plan, said plainly.
-pub fn planning(error: DataFusionError) -> Issue {
+pub(super) fn planning(error: DataFusionError) -> Issue {
     Issue::node(explain_error(&error))
 }
 
 /// A DataFusion error's root message, without the internal `Error during planning:` prefixes.
-pub fn explain_error(error: &DataFusionError) -> String {
+pub(super) fn explain_error(error: &DataFusionError) -> String {
     let root = error.find_root();
     let text = match root {
         DataFusionError::Plan(m) | DataFusionError::Execution(m) => m.clone(),
@@ -58,7 +58,7 @@ pub fn explain_error(error: &DataFusionError) -> String {
 }
 
 /// The column names of a frame, in order.
-pub fn names(frame: &DataFrame) -> Vec<String> {
+pub(super) fn names(frame: &DataFrame) -> Vec<String> {
     frame
         .schema()
         .fields()
@@ -69,12 +69,12 @@ pub fn names(frame: &DataFrame) -> Vec<String> {
 
 /// The frame's spelling of a column written in any case, or an "unknown column" issue with
 /// a suggestion.
-pub fn resolve(frame: &DataFrame, name: &Located<String>) -> Result<String, Issue> {
+pub(super) fn resolve(frame: &DataFrame, name: &Located<String>) -> Result<String, Issue> {
     resolve_in(&names(frame), name)
 }
 
 /// [`resolve`] against a list of names.
-pub fn resolve_in(columns: &[String], name: &Located<String>) -> Result<String, Issue> {
+pub(super) fn resolve_in(columns: &[String], name: &Located<String>) -> Result<String, Issue> {
     if let Some(exact) = columns.iter().find(|c| **c == name.value) {
         return Ok(exact.clone());
     }
@@ -124,23 +124,23 @@ fn shorten(columns: &[String]) -> String {
 
 /// A plain column reference (no case folding, no qualifier parsing: Salesforce names are
 /// PascalCase).
-pub fn column(name: &str) -> Expr {
+pub(super) fn column(name: &str) -> Expr {
     Expr::Column(Column::new_unqualified(name))
 }
 
 /// `"name"` for composing SQL text.
-pub fn quoted(name: &str) -> String {
+pub(super) fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// `'text'` for composing SQL text.
-pub fn literal(text: &str) -> String {
+pub(super) fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
 /// Plans a SQL expression over `frame`'s columns. Column names resolve ignoring case; an
 /// unknown one gets a suggestion; functions and types are checked by DataFusion.
-pub fn sql(frame: &DataFrame, text: &Located<String>) -> Result<Expr, Issue> {
+pub(super) fn sql(frame: &DataFrame, text: &Located<String>) -> Result<Expr, Issue> {
     let state = frame.clone().into_parts().0;
     let dialect = state.config().options().sql_parser.dialect;
     let mut parsed = state

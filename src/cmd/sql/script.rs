@@ -73,7 +73,7 @@ impl Lines {
 }
 
 /// Reads statements from standard input until `\q` or its end.
-pub async fn run_stdin(runner: &mut Runner<'_>) -> anyhow::Result<ExitCode> {
+pub(super) async fn run_stdin(runner: &mut Runner<'_>) -> anyhow::Result<ExitCode> {
     let mut lines = if std::io::stdin().is_terminal() {
         let mut editor = DefaultEditor::new()?;
         let history =

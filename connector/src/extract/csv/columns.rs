@@ -60,7 +60,7 @@ pub(super) struct BadCell {
 
 impl Column {
     /// A column for `field`; an error names types no Salesforce field maps to.
-    pub fn new(field: &Field, capacity: usize) -> Result<Column, String> {
+    pub(super) fn new(field: &Field, capacity: usize) -> Result<Column, String> {
         let values = match field.data_type() {
             DataType::Utf8 => Values::Utf8 {
                 offsets: Vec::new(),
@@ -124,7 +124,7 @@ impl Column {
     }
 
     /// Appends column `col` of every record in `fields`.
-    pub fn append(
+    pub(super) fn append(
         &mut self,
         buf: &[u8],
         fields: &Fields,
@@ -211,7 +211,7 @@ impl Column {
     }
 
     /// The column's rows so far as an array; the column starts over, empty.
-    pub fn finish(&mut self) -> Result<ArrayRef, String> {
+    pub(super) fn finish(&mut self) -> Result<ArrayRef, String> {
         let nulls = self.nulls.finish();
         let n = self.capacity;
         let err = |e: datafusion::arrow::error::ArrowError| format!("column {}: {e}", self.name);

@@ -33,7 +33,7 @@ pub(super) enum BadRecord {
 }
 
 impl Fields {
-    pub fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.spans.clear();
         self.scratch.clear();
         self.rows = 0;
@@ -41,7 +41,7 @@ impl Fields {
 
     /// Cell text of a span.
     #[inline]
-    pub fn cell<'a>(&'a self, buf: &'a [u8], (start, end): (u32, u32)) -> &'a [u8] {
+    pub(super) fn cell<'a>(&'a self, buf: &'a [u8], (start, end): (u32, u32)) -> &'a [u8] {
         if start & IN_SCRATCH != 0 {
             &self.scratch[(start & !IN_SCRATCH) as usize..end as usize]
         } else {
@@ -50,7 +50,7 @@ impl Fields {
     }
 
     /// Drops the last complete record (a row to skip).
-    pub fn pop_record(&mut self, ncols: usize) {
+    pub(super) fn pop_record(&mut self, ncols: usize) {
         self.spans.truncate(self.spans.len() - ncols);
         self.rows -= 1;
     }
@@ -63,7 +63,7 @@ impl Fields {
     /// Splits the record starting at `pos` (`buf` must be shorter than 2 GiB). Returns where
     /// the next record starts, or `None` when the record is not complete yet (nothing kept).
     /// At `eof` the end of `buf` ends the record.
-    pub fn record(
+    pub(super) fn record(
         &mut self,
         buf: &[u8],
         pos: usize,
