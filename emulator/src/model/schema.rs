@@ -316,6 +316,16 @@ impl FieldDef {
         self.filterable() && self.ty != FieldType::Multipicklist
     }
 
+    /// As real describes say: aggregate functions take every filterable field except
+    /// checkboxes, multi-select picklists and times.
+    pub(crate) fn aggregatable(&self) -> bool {
+        self.filterable()
+            && !matches!(
+                self.ty,
+                FieldType::Boolean | FieldType::Multipicklist | FieldType::Time
+            )
+    }
+
     pub(crate) fn groupable(&self) -> bool {
         self.sortable()
             && !matches!(

@@ -11,6 +11,9 @@ use soql::{
 use super::engine::QueryFailure;
 use crate::model::value::Value;
 
+/// The most rows a `GROUP BY` query answers (one batch; `queryMore` is not supported).
+pub(crate) const MAX_GROUPED_ROWS: usize = 2000;
+
 /// One output row of an aggregate query: (key, value) in select order.
 pub(crate) type AggregateRow = Vec<(String, Value)>;
 
@@ -31,6 +34,9 @@ struct Acc {
     count: i64,
     distinct: BTreeSet<String>,
     sum: f64,
+    /// Neumaier compensation: the org sums decimals exactly, so the emulator keeps the
+    /// low-order bits a plain `f64` sum would lose.
+    compensation: f64,
     min: Option<soql::Value>,
     max: Option<soql::Value>,
 }
@@ -164,7 +170,14 @@ pub(crate) fn aggregate<R: Record>(
             if *function == Function::CountDistinct {
                 acc.distinct.insert(format!("{value:?}").to_lowercase());
             }
-            acc.sum += number(&value).unwrap_or(0.0);
+            let x = number(&value).unwrap_or(0.0);
+            let t = acc.sum + x;
+            acc.compensation += if acc.sum.abs() >= x.abs() {
+                (acc.sum - t) + x
+            } else {
+                (x - t) + acc.sum
+            };
+            acc.sum = t;
             if acc
                 .min
                 .as_ref()
@@ -210,8 +223,10 @@ pub(crate) fn aggregate<R: Record>(
                     let v = match function {
                         Function::Count => Value::Int(acc.count),
                         Function::CountDistinct => Value::Int(acc.distinct.len() as i64),
-                        Function::Sum if acc.count > 0 => Value::Double(acc.sum),
-                        Function::Avg if acc.count > 0 => Value::Double(acc.sum / acc.count as f64),
+                        Function::Sum if acc.count > 0 => Value::Double(acc.sum + acc.compensation),
+                        Function::Avg if acc.count > 0 => {
+                            Value::Double((acc.sum + acc.compensation) / acc.count as f64)
+                        }
                         Function::Min => acc.min.clone().map(to_value).unwrap_or(Value::Null),
                         Function::Max => acc.max.clone().map(to_value).unwrap_or(Value::Null),
                         _ => Value::Null,
@@ -225,5 +240,14 @@ pub(crate) fn aggregate<R: Record>(
     }
     let offset = query.offset.unwrap_or(0) as usize;
     let limit = query.limit.map_or(usize::MAX, |l| l as usize);
-    Ok(out.into_iter().skip(offset).take(limit).collect())
+    let out: Vec<AggregateRow> = out.into_iter().skip(offset).take(limit).collect();
+    // A GROUP BY query cannot continue with queryMore, and one batch holds at most 2,000
+    // rows: a real org refuses more groups than that unless LIMIT cuts them.
+    if query.group_by.is_some() && out.len() > MAX_GROUPED_ROWS {
+        return Err(QueryFailure::new(
+            "MALFORMED_QUERY",
+            "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch",
+        ));
+    }
+    Ok(out)
 }

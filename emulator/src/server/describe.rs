@@ -119,7 +119,7 @@ fn field_json(field: &FieldDef) -> Json {
         0
     };
     json!({
-        "aggregatable": field.groupable() || matches!(field.ty, FieldType::Double | FieldType::Currency | FieldType::Percent | FieldType::Int),
+        "aggregatable": field.aggregatable(),
         "aiPredictionField": false,
         "autoNumber": field.auto_number,
         "byteLength": byte_length,
