@@ -55,6 +55,11 @@ pub struct FieldInfo {
     pub nillable: bool,
     /// Whether SOQL `WHERE` may use it (`filterable`); pushdown uses only these.
     pub filterable: bool,
+    /// Whether SOQL `GROUP BY` may use it (`groupable`; not numbers with decimals,
+    /// datetimes or long text).
+    pub groupable: bool,
+    /// Whether SOQL aggregate functions may take it (`aggregatable`; not checkboxes).
+    pub aggregatable: bool,
     /// Part of a compound field?
     pub compound: CompoundRole,
     /// For references: the objects it may point to.
@@ -276,6 +281,8 @@ fn map_describe(d: Describe) -> ObjectSchema {
             data_type,
             nillable,
             filterable: f.filterable,
+            groupable: f.groupable,
+            aggregatable: f.aggregatable,
             compound,
             reference_to: f.reference_to.unwrap_or_default(),
             relationship_name: f.relationship_name.filter(|r| !r.is_empty()),

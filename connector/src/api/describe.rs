@@ -72,6 +72,10 @@ pub(crate) struct DescribeField {
     #[serde(default)]
     pub filterable: bool,
     #[serde(default)]
+    pub groupable: bool,
+    #[serde(default)]
+    pub aggregatable: bool,
+    #[serde(default)]
     pub compound_field_name: Option<String>,
     #[serde(default)]
     pub reference_to: Option<Vec<String>>,

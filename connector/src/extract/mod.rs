@@ -65,6 +65,7 @@ use crate::error::{Error, Result};
 
 pub use csv::{BulkCsvDecoder, CsvFormat};
 pub(crate) use partitions::Share;
+pub(crate) use text::normalize_datetime;
 
 /// A stream of record batches of one partition (or of a whole plan).
 pub type BatchStream = Pin<Box<dyn Stream<Item = Result<RecordBatch>> + Send>>;

@@ -8,9 +8,10 @@
 //!   [`pushdown::to_soql`] (the one translation both `supports_filters_pushdown` and `scan`
 //!   use), and push `LIMIT` when every filter is exact.
 //! - [`SoqlScanExec`]: the scan; `EXPLAIN` shows its SOQL, API and API calls.
-//! - [`SoqlCountExec`]: `COUNT(*)` over exact filters, answered by the org with one
-//!   `SELECT COUNT()` call (an optimizer rule that [`register_connection`] adds; see
-//!   [`PushdownOptions`] to turn it off).
+//! - [`SoqlAggregateExec`]: `COUNT`, `MIN`, `MAX`, `SUM`, `AVG` (with or without
+//!   `GROUP BY`) over exact filters, answered by the org with one SOQL aggregate query (an
+//!   optimizer rule that [`register_connection`] adds; see [`PushdownOptions`] to turn it
+//!   off).
 //! - [`ContextBuilder`]: a DataFusion `SessionContext` with connections registered.
 //! - [`SalesforceTableFactory`]: `CREATE EXTERNAL TABLE t STORED AS SALESFORCE LOCATION
 //!   'connection.yaml'` in any DataFusion session ([`register_table_factory`]).
@@ -77,7 +78,7 @@ use datafusion::execution::context::SessionContext;
 use datafusion::prelude::SessionConfig;
 use datafusion::sql::parser::{DFParser, Statement};
 
-pub use aggregate::SoqlCountExec;
+pub use aggregate::SoqlAggregateExec;
 pub use catalog::{ConnectionSchema, DefaultSchema};
 pub use factory::{STORED_AS, SalesforceTableFactory, register_table_factory};
 pub use names::NameMap;

@@ -26,8 +26,9 @@ datafusion::common::config_namespace! {
     /// Query shapes pushed into SOQL by the planner rules of [`super::aggregate`]; each can
     /// be turned off, for comparison or when an org refuses them.
     pub struct PushdownOptions {
-        /// `COUNT(*)` over a table whose every filter is exact becomes one
-        /// `SELECT COUNT() FROM .. WHERE ..` call (REST, or SOAP for `soap` connections).
+        /// Aggregates over a table whose every filter is exact (`COUNT`, `MIN`, `MAX`,
+        /// `SUM`, `AVG`, with or without `GROUP BY`) become one SOQL aggregate query
+        /// (REST, or SOAP for `soap` connections), where the org's answer is DataFusion's.
         pub aggregates: bool, default = true
     }
 }

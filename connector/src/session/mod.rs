@@ -289,6 +289,72 @@ impl Session {
         })
     }
 
+    /// The rows of an aggregate query over `query`'s object and filter (`statement`, e.g.
+    /// `SELECT IsWon, SUM(Amount) FROM Opportunity WHERE .. GROUP BY IsWon`), each row
+    /// its cells under `keys` (a grouped field's name, `expr0`, ..) as text, `None` for
+    /// null. One call: SOAP for `soap` connections, else REST, as Bulk API 2.0 refuses
+    /// aggregate queries. Checks the filter against describe first, as
+    /// [`Session::plan_with`] does.
+    ///
+    /// A `GROUP BY` answer cannot continue with `queryMore` (Salesforce answers at most one
+    /// batch, 2,000 rows): an answer that is not done is an error, never a partial result.
+    pub async fn aggregate(
+        &self,
+        query: &SoqlQuery,
+        statement: &soql::Query,
+        keys: &[String],
+    ) -> Result<Vec<Vec<Option<String>>>> {
+        let object = self.describe(&query.object).await?;
+        if let Some(filter) = &query.filter {
+            self.check_filter(&object, filter).await?;
+        }
+        let soql = statement.to_string();
+        let client = &self.inner.client;
+        let all = query.include_deleted;
+        let (done, rows) = match self.api_type() {
+            ApiType::Soap => {
+                let page = soap::query(client, &soql, all, None).await?;
+                let rows = page
+                    .records
+                    .iter()
+                    .map(|record| {
+                        keys.iter()
+                            .map(|key| soap::record_value(record, key).map(str::to_owned))
+                            .collect()
+                    })
+                    .collect();
+                (page.done, rows)
+            }
+            ApiType::Rest | ApiType::BulkV2 => {
+                let page = rest::query_page(client, &soql, all, None).await?;
+                let rows = page
+                    .records
+                    .iter()
+                    .map(|record| {
+                        keys.iter()
+                            .map(|key| match record.get(key)? {
+                                serde_json::Value::Null => None,
+                                serde_json::Value::String(text) => Some(text.clone()),
+                                other => Some(other.to_string()),
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (page.done && page.next_records_url.is_none(), rows)
+            }
+        };
+        if !done {
+            return Err(Error::Object {
+                object: object.name.clone(),
+                reason: format!(
+                    "the aggregate query `{soql}` answered more rows than one batch, and \
+                     aggregate queries cannot continue with queryMore"
+                ),
+            });
+        }
+        Ok(rows)
+    }
+
     /// Plans and streams a whole query (every partition, in order).
     pub async fn extract(&self, query: &SoqlQuery) -> Result<BatchStream> {
         Ok(self.plan(query).await?.stream())

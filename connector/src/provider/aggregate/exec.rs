@@ -1,166 +1,46 @@
-//! Aggregates answered by the org: `COUNT(*)` becomes `SELECT COUNT() FROM .. WHERE ..`.
-//!
-//! DataFusion hands a `TableProvider` projections, filters and a limit, never an aggregate,
-//! so [`AggregatePushdown`] is a logical optimizer rule (as datafusion-federation does it):
-//! it finds `Aggregate` directly over the `TableScan` of an [`ObjectTable`] and replaces
-//! both with a scan of an [`AggregateTable`], whose plan ([`SoqlCountExec`]) makes one
-//! REST call (SOAP for `soap` connections) instead of downloading every `Id`.
-//!
-//! When it applies:
-//! - the aggregate is one `COUNT(*)` (or `COUNT` of a constant), with no `GROUP BY`,
-//!   `DISTINCT`, `FILTER` or `ORDER BY`;
-//! - every filter on the scan is *exact* ([`super::pushdown`]): an inexact or untranslated
-//!   one leaves a `Filter` between aggregate and scan, so the shape does not match, and SOQL
-//!   would count other rows than SQL;
-//! - the scan has no `LIMIT` (SOQL's `COUNT()` ignores none, but the SQL counts at most n);
-//! - `sfdf.pushdown.aggregates` is on (the default).
-//!
-//! Bulk API 2.0 refuses aggregate queries, so a `bulkv2` connection's count goes through
-//! REST too. If the org refuses the count or times out (`QUERY_TIMEOUT` on a large
-//! object), the plan warns and counts by scanning, as it would have without the rule: the
-//! answer is the same either way.
+//! The org's answer to a pushed aggregate as a table, and the plan that asks for it.
 
 use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{Int64Array, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session as DfSession, TableProvider};
-use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
-use datafusion::common::{Column, Result};
-use datafusion::datasource::{TableType, provider_as_source, source_as_provider};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{DataFusionError, Result};
+use datafusion::datasource::TableType;
+use datafusion::execution::session_state::SessionState;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::functions_aggregate::count::Count;
-use datafusion::logical_expr::expr::AggregateFunction;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
-use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
+use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, collect,
 };
-use futures::StreamExt;
 
-use super::ScanOptions;
-use super::table::ObjectTable;
+use super::{Output, PushedAggregate, answer};
 use crate::config::ApiType;
-use crate::extract::{PlanOptions, SoqlQuery};
+use crate::provider::ScanOptions;
 use crate::session::Session;
 
-/// The column of an [`AggregateTable`]; renamed to the aggregate's own name above it.
-const COUNT_COLUMN: &str = "count";
-
-/// The optimizer rule; registered by [`register_connection`](super::register_connection).
-#[derive(Debug, Default)]
-pub(crate) struct AggregatePushdown;
-
-impl AggregatePushdown {
-    pub(crate) const NAME: &'static str = "sfdf_aggregate_pushdown";
-}
-
-impl OptimizerRule for AggregatePushdown {
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-
-    fn apply_order(&self) -> Option<ApplyOrder> {
-        Some(ApplyOrder::BottomUp)
-    }
-
-    fn rewrite(
-        &self,
-        plan: LogicalPlan,
-        config: &dyn OptimizerConfig,
-    ) -> Result<Transformed<LogicalPlan>> {
-        let enabled = config
-            .options()
-            .extensions
-            .get::<ScanOptions>()
-            .is_none_or(|o| o.pushdown.aggregates);
-        if !enabled {
-            return Ok(Transformed::no(plan));
-        }
-        match pushed_count(&plan)? {
-            Some(rewritten) => Ok(Transformed::yes(rewritten)),
-            None => Ok(Transformed::no(plan)),
-        }
-    }
-}
-
-/// `plan` as a scan of the org's count, when it is a `COUNT(*)` the org can answer exactly.
-fn pushed_count(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
-    let LogicalPlan::Aggregate(aggregate) = plan else {
-        return Ok(None);
-    };
-    let [count] = aggregate.aggr_expr.as_slice() else {
-        return Ok(None);
-    };
-    if !aggregate.group_expr.is_empty() || !is_count_star(count) {
-        return Ok(None);
-    }
-    let LogicalPlan::TableScan(scan) = aggregate.input.as_ref() else {
-        return Ok(None);
-    };
-    if scan.fetch.is_some() {
-        return Ok(None);
-    }
-    let Ok(provider) = source_as_provider(&scan.source) else {
-        return Ok(None);
-    };
-    let Some(table) = provider.downcast_ref::<ObjectTable>() else {
-        return Ok(None);
-    };
-    let Some(query) = table.exact_query(&scan.filters) else {
-        return Ok(None);
-    };
-    let source = provider_as_source(Arc::new(AggregateTable::new(
-        table.session().clone(),
-        query,
-    )));
-    // The aggregate's output column keeps its name (`count(*)`) and qualifier.
-    let (qualifier, field) = aggregate.schema.qualified_field(0);
-    let column = Expr::Column(Column::new(Some(scan.table_name.clone()), COUNT_COLUMN));
-    let plan = LogicalPlanBuilder::scan(scan.table_name.clone(), source, None)?
-        .project(vec![
-            column.alias_qualified(qualifier.cloned(), field.name()),
-        ])?
-        .build()?;
-    Ok(Some(plan))
-}
-
-/// `COUNT(*)`, `COUNT(1)`: DataFusion's own count of a non-null constant, nothing else.
-fn is_count_star(expr: &Expr) -> bool {
-    let Expr::AggregateFunction(AggregateFunction { func, params }) = expr.clone().unalias() else {
-        return false;
-    };
-    func.inner().is::<Count>()
-        && !params.distinct
-        && params.filter.is_none()
-        && params.order_by.is_empty()
-        && matches!(params.args.as_slice(), [Expr::Literal(value, _)] if !value.is_null())
-}
-
-/// The org's answer to an aggregate query over one object, as a one-row table.
+/// The org's answer to an aggregate query over one object.
 #[derive(Debug)]
 pub(crate) struct AggregateTable {
     session: Session,
-    query: SoqlQuery,
-    schema: SchemaRef,
+    pushed: PushedAggregate,
+    /// The aggregate as DataFusion planned it, run when the org does not answer.
+    fallback: LogicalPlan,
 }
 
 impl AggregateTable {
-    fn new(session: Session, query: SoqlQuery) -> Self {
-        let schema = Arc::new(Schema::new(vec![Field::new(
-            COUNT_COLUMN,
-            DataType::Int64,
-            false,
-        )]));
+    pub(super) fn new(session: Session, pushed: PushedAggregate, fallback: LogicalPlan) -> Self {
         Self {
             session,
-            query,
-            schema,
+            pushed,
+            fallback,
         }
     }
 }
@@ -168,7 +48,7 @@ impl AggregateTable {
 #[async_trait]
 impl TableProvider for AggregateTable {
     fn schema(&self) -> SchemaRef {
-        Arc::clone(&self.schema)
+        Arc::clone(&self.pushed.schema)
     }
 
     fn table_type(&self) -> TableType {
@@ -182,67 +62,99 @@ impl TableProvider for AggregateTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let scan = state
+        let options = state
             .config()
             .options()
             .extensions
             .get::<ScanOptions>()
             .cloned()
             .unwrap_or_default();
-        let query = self.query.clone().include_deleted(scan.include_deleted);
-        // Planned now (describe calls only, cached) for the fallback and EXPLAIN's calls.
-        let options = PlanOptions {
-            partitions: 1,
-            batch_size: state.config().batch_size(),
-            ..PlanOptions::default()
-        };
-        self.session
-            .plan_with(&query, &options)
-            .await
-            .map_err(datafusion::error::DataFusionError::from)?;
-        Ok(Arc::new(SoqlCountExec::new(
+        let mut pushed = self.pushed.clone();
+        pushed.query = pushed.query.include_deleted(options.include_deleted);
+        // The fallback plans with this session's settings, minus this rule (or it would
+        // push the same aggregate again).
+        let fallback = state.as_any().downcast_ref::<SessionState>().map(|state| {
+            let mut state = state.clone();
+            if let Some(options) = state
+                .config_mut()
+                .options_mut()
+                .extensions
+                .get_mut::<ScanOptions>()
+            {
+                options.pushdown.aggregates = false;
+            }
+            Fallback {
+                plan: self.fallback.clone(),
+                state: Box::new(state),
+            }
+        });
+        Ok(Arc::new(SoqlAggregateExec::new(
             self.session.clone(),
-            query,
-            options,
-            Arc::clone(&self.schema),
+            pushed,
+            fallback,
         )))
     }
 }
 
-/// Counts the rows of a query with one `SELECT COUNT()` call; on refusal, by scanning.
+/// What runs when the org does not answer: DataFusion's own aggregate over a scan.
+struct Fallback {
+    plan: LogicalPlan,
+    state: Box<SessionState>,
+}
+
+impl fmt::Debug for Fallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fallback")
+            .field("plan", &self.plan.display_indent().to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Fallback {
+    /// The aggregate's rows, computed by DataFusion over a scan of the object.
+    async fn run(&self, ctx: Arc<TaskContext>) -> Result<RecordBatch> {
+        let plan = self.state.create_physical_plan(&self.plan).await?;
+        let schema = plan.schema();
+        let batches = collect(plan, ctx).await?;
+        Ok(concat_batches(&schema, &batches)?)
+    }
+}
+
+/// Answers an aggregate with one SOQL aggregate query (`SELECT COUNT()` for a lone
+/// `COUNT(*)`); when the org refuses, times out or answers inexactly, by scanning.
 ///
 /// `EXPLAIN` shows the API, the calls (one) and the SOQL; nothing is sent before the plan
 /// runs.
 #[derive(Debug)]
-pub struct SoqlCountExec {
+pub struct SoqlAggregateExec {
     session: Session,
-    query: SoqlQuery,
-    options: PlanOptions,
+    pushed: Arc<PushedAggregate>,
+    fallback: Option<Arc<Fallback>>,
     properties: Arc<PlanProperties>,
 }
 
-impl SoqlCountExec {
-    fn new(session: Session, query: SoqlQuery, options: PlanOptions, schema: SchemaRef) -> Self {
+impl SoqlAggregateExec {
+    fn new(session: Session, pushed: PushedAggregate, fallback: Option<Fallback>) -> Self {
         let properties = PlanProperties::new(
-            EquivalenceProperties::new(schema),
+            EquivalenceProperties::new(Arc::clone(&pushed.schema)),
             Partitioning::UnknownPartitioning(1),
             EmissionType::Final,
             Boundedness::Bounded,
         );
         Self {
             session,
-            query,
-            options,
+            pushed: Arc::new(pushed),
+            fallback: fallback.map(Arc::new),
             properties: Arc::new(properties),
         }
     }
 
     /// The SOQL sent to the org.
     pub fn soql(&self) -> String {
-        self.query.count_soql()
+        self.pushed.soql()
     }
 
-    /// The API the count goes through: SOAP for `soap` connections, else REST (Bulk API
+    /// The API the query goes through: SOAP for `soap` connections, else REST (Bulk API
     /// 2.0 runs no aggregate queries).
     fn api(&self) -> ApiType {
         match self.session.api_type() {
@@ -252,9 +164,9 @@ impl SoqlCountExec {
     }
 }
 
-impl DisplayAs for SoqlCountExec {
+impl DisplayAs for SoqlAggregateExec {
     fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let deleted = if self.query.include_deleted {
+        let deleted = if self.pushed.query.include_deleted {
             "queryAll, "
         } else {
             ""
@@ -262,7 +174,7 @@ impl DisplayAs for SoqlCountExec {
         match t {
             DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
                 f,
-                "SoqlCountExec: api={}, {deleted}api_calls>=1, soql={}",
+                "SoqlAggregateExec: api={}, {deleted}api_calls>=1, soql={}",
                 self.api(),
                 self.soql()
             ),
@@ -275,9 +187,9 @@ impl DisplayAs for SoqlCountExec {
     }
 }
 
-impl ExecutionPlan for SoqlCountExec {
+impl ExecutionPlan for SoqlAggregateExec {
     fn name(&self) -> &str {
-        "SoqlCountExec"
+        "SoqlAggregateExec"
     }
 
     fn properties(&self) -> &Arc<PlanProperties> {
@@ -305,47 +217,61 @@ impl ExecutionPlan for SoqlCountExec {
     fn execute(
         &self,
         _partition: usize,
-        _ctx: Arc<TaskContext>,
+        ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let session = self.session.clone();
-        let query = self.query.clone();
-        let options = self.options.clone();
+        let pushed = Arc::clone(&self.pushed);
+        let fallback = self.fallback.clone();
         let schema = self.schema();
-        let out = Arc::clone(&schema);
         let batch = futures::stream::once(async move {
-            let rows = count(&session, &query, &options).await?;
-            let rows = i64::try_from(rows).unwrap_or(i64::MAX);
+            let error = match ask_org(&session, &pushed).await {
+                Ok(batch) => return Ok(batch),
+                Err(error) => error,
+            };
+            tracing::warn!(
+                object = %pushed.query.object,
+                %error,
+                "the org did not answer `{}` exactly; aggregating a scan instead",
+                pushed.soql()
+            );
+            let Some(fallback) = fallback else {
+                return Err(DataFusionError::Execution(format!(
+                    "the org did not answer `{}` ({error}), and this session cannot plan \
+                     the scan instead; run with `SET sfdf.pushdown.aggregates = false`",
+                    pushed.soql()
+                )));
+            };
+            let rows = fallback.run(ctx).await?;
+            // Same types (the rule keeps DataFusion's); only the names differ.
             Ok(RecordBatch::try_new(
-                out,
-                vec![Arc::new(Int64Array::from(vec![rows]))],
+                Arc::clone(&pushed.schema),
+                rows.columns().to_vec(),
             )?)
         });
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batch)))
     }
 }
 
-/// The org's count; if it refuses or times out, the rows of a scan counted here.
-async fn count(session: &Session, query: &SoqlQuery, options: &PlanOptions) -> Result<u64> {
-    let error = match session.count(query).await {
-        Ok(rows) => return Ok(rows),
-        Err(error) => error,
-    };
-    tracing::warn!(
-        object = %query.object,
-        %error,
-        "the org did not answer `{}`; counting by scanning instead",
-        query.count_soql()
-    );
-    let plan = session
-        .plan_with(query, options)
-        .await
-        .map_err(datafusion::error::DataFusionError::from)?;
-    let mut rows = 0u64;
-    let mut stream = plan.stream();
-    while let Some(batch) = stream.next().await {
-        rows += batch
-            .map_err(datafusion::error::DataFusionError::from)?
-            .num_rows() as u64;
+/// The org's answer as the aggregate's rows, or why there is none.
+async fn ask_org(session: &Session, pushed: &PushedAggregate) -> Result<RecordBatch> {
+    if pushed.count_only() {
+        let rows = session.count(&pushed.query).await?;
+        let rows = i64::try_from(rows).unwrap_or(i64::MAX);
+        let columns = pushed
+            .outputs
+            .iter()
+            .map(|_| Arc::new(Int64Array::from(vec![rows])) as _)
+            .collect();
+        return Ok(RecordBatch::try_new(Arc::clone(&pushed.schema), columns)?);
     }
-    Ok(rows)
+    debug_assert!(!pushed.outputs.contains(&Output::Rows));
+    let statement = pushed.statement()?;
+    let rows = session
+        .aggregate(&pushed.query, &statement, &pushed.keys())
+        .await?;
+    answer::to_batch(pushed, &rows).map_err(|reason| {
+        DataFusionError::Execution(format!(
+            "the answer to `{statement}` cannot be read exactly: {reason}"
+        ))
+    })
 }
