@@ -67,28 +67,64 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         let work = run(cli.command);
-        if handles_ctrl_c {
-            return work.await;
-        }
-        tokio::select! {
-            result = work => result,
-            _ = tokio::signal::ctrl_c() => {
-                // The command was dropped: a running query's Bulk job is aborted from a
-                // background task; give it a moment to go out before the runtime ends.
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                eprintln!("sfdf: cancelled (Ctrl-C); a running query's Bulk job was aborted and no output file was replaced");
-                Ok(ExitCode::from(130))
+        let result = if handles_ctrl_c {
+            work.await
+        } else {
+            tokio::select! {
+                result = work => result,
+                _ = tokio::signal::ctrl_c() => Err(anyhow::Error::new(Cancelled)),
             }
-        }
+        };
+        // The command is over (and dropped, with its streams): on every exit path, wait
+        // for the Bulk jobs it leaves to be deleted before the runtime ends.
+        finish_job_cleanup().await;
+        result
     });
     match result {
         Ok(code) => code,
         // The reader of standard output went away (`| head`): it had what it wanted.
         Err(e) if cmd::output::is_closed_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Cancelled>() => {
+            eprintln!(
+                "sfdf: cancelled (Ctrl-C); a running query's Bulk job was aborted and no output file was replaced"
+            );
+            ExitCode::from(130)
+        }
         Err(e) => {
             eprintln!("error: {}", cmd::error_text(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Ctrl-C stopped the command.
+#[derive(Debug)]
+struct Cancelled;
+
+impl std::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cancelled (Ctrl-C)")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+/// How long the end of a run waits for Bulk job DELETEs: long enough for the retry policy
+/// to ride out a short outage, short enough that a gone org does not hang the shell.
+const CLEANUP_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Waits for the Bulk jobs of this run to be deleted at the org: a job whose reader was
+/// dropped (an error, `| head`, Ctrl-C) is deleted on a background task, which would end
+/// with the runtime. Bounded by [`CLEANUP_WAIT`]; a (second) Ctrl-C stops waiting.
+async fn finish_job_cleanup() {
+    let left = tokio::select! {
+        left = sfdf_connector::wait_for_job_cleanup(CLEANUP_WAIT) => left,
+        _ = tokio::signal::ctrl_c() => sfdf_connector::wait_for_job_cleanup(std::time::Duration::ZERO).await,
+    };
+    if left > 0 {
+        eprintln!(
+            "warning: {left} Bulk job(s) could not be deleted at the org before exiting; Salesforce deletes them after 7 days"
+        );
     }
 }
 

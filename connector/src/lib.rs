@@ -34,7 +34,7 @@ pub mod schema;
 mod session;
 mod suggest;
 
-pub use api::{ApiUsage, BulkPolling, RetryConfig};
+pub use api::{ApiUsage, BulkPolling, RetryConfig, wait_for_job_cleanup};
 pub use check::{CheckStep, ConnectionReport, StepStatus, test_connection};
 pub use config::{
     ApiType, ApiVersion, AuthType, Connection, ConnectionBuilder, Credentials, HttpSettings,

@@ -1,7 +1,11 @@
 //! Faults in the middle of an extraction: no row lost, none duplicated.
 
+use std::time::Duration;
+
 use futures::StreamExt;
-use sfdf_connector::{ApiType, PlanOptions, Session, SoqlQuery};
+use sfdf_connector::{
+    ApiType, BulkPolling, Connection, HttpSettings, PlanOptions, RetryConfig, Session, SoqlQuery,
+};
 use sfdf_emulator::{EmulatedOrg, Failure};
 
 use crate::common::*;
@@ -215,4 +219,69 @@ async fn a_refused_connection_fails_at_once() {
         tokio::time::timeout(std::time::Duration::from_secs(30), Session::connect(&conn)).await;
     let error = outcome.expect("no retry waits").expect_err("refused");
     assert!(!error.is_retryable(), "{error}");
+}
+
+#[tokio::test]
+async fn retries_running_out_mid_extraction_leave_no_job_and_a_failed_delete_is_retried() {
+    // Two pages of 3,000 rows, read in batches of 100: after the first batch the reader is
+    // still on page 1, so the next requests are page 2's, then the job's DELETE.
+    let org = org(6_000, 3_000).await;
+    let conn = Connection::builder()
+        .developer_name("emu")
+        .domain_url(org.base_url())
+        .client_credentials(org.client_id(), org.client_secret().into())
+        .http(HttpSettings {
+            retry: RetryConfig {
+                max_retries: 2,
+                ..RetryConfig::fast()
+            },
+            polling: BulkPolling::fast(),
+            ..HttpSettings::default()
+        })
+        .build()
+        .unwrap();
+    let session = Session::connect(&conn).await.unwrap();
+    let query = SoqlQuery::new("Account").columns(["Id", "Name"]);
+    let options = PlanOptions {
+        partitions: 1,
+        batch_size: 100,
+        ..PlanOptions::default()
+    };
+    let plan = session.plan_with(&query, &options).await.unwrap();
+    let mut stream = plan.open(0).unwrap();
+    stream.next().await.unwrap().unwrap();
+    assert_eq!(
+        org.bulk_jobs().len(),
+        1,
+        "the job is at the org while it is read"
+    );
+    // Page 2 fails its first try and both retries; the fourth failure meets the DELETE.
+    org.faults().fail_next(4, Failure::ServiceUnavailable);
+    let error = loop {
+        match stream.next().await {
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => break e,
+            None => panic!("the extraction ends with the exhausted retries' error"),
+        }
+    };
+    assert!(error.to_string().contains("503"), "{error}");
+    drop(stream);
+    drop(plan);
+    assert_eq!(
+        session.wait_for_job_cleanup(Duration::from_secs(20)).await,
+        0,
+        "the cleanup ends"
+    );
+    assert_eq!(
+        org.bulk_jobs(),
+        Vec::<String>::new(),
+        "no job left at the org"
+    );
+    let deletes: Vec<u16> = org
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(deletes, [503, 204], "the failed DELETE was sent again");
 }

@@ -498,6 +498,12 @@ impl EmulatedOrg {
         self.state.bytes_sent.load(Ordering::Relaxed)
     }
 
+    /// The Bulk query jobs at the org (any state) that nobody deleted yet, oldest first: a
+    /// client that cleans up after itself leaves none.
+    pub fn bulk_jobs(&self) -> Vec<String> {
+        self.state.bulk.ids()
+    }
+
     /// Every request answered so far, oldest first.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.state.log.lock().clone()

@@ -1,6 +1,7 @@
 //! The `sfdf` command as people and scripts run it: outputs, pipes, scripts, shared flags.
 
 mod commands;
+mod jobs;
 mod output;
 mod scripts;
 

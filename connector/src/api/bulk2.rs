@@ -5,7 +5,7 @@ use std::sync::Arc;
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::{ApiClient, Body, Call, Reply};
+use super::{ApiClient, Body, Call, JobSlot, Reply};
 use crate::error::{Error, JobState, Result};
 
 /// Job info (`POST`/`GET /jobs/query[/{id}]`).
@@ -211,10 +211,15 @@ pub(crate) async fn list_pages(client: &ApiClient, id: &str) -> Result<Option<Ve
 }
 
 /// Deletes the job when the last holder lets go (aborting it first if it never finished).
+///
+/// The abort and DELETE run on a task of their own (`Drop` cannot await), each through
+/// the client's retry loop; the job's [`JobSlot`] goes with them, so that
+/// [`super::wait_for_job_cleanup`] can wait for them before the process exits.
 pub(crate) struct JobGuard {
     id: String,
     client: Arc<ApiClient>,
     finished: std::sync::atomic::AtomicBool,
+    slot: Option<JobSlot>,
 }
 
 impl std::fmt::Debug for JobGuard {
@@ -224,11 +229,13 @@ impl std::fmt::Debug for JobGuard {
 }
 
 impl JobGuard {
-    pub(crate) fn new(id: String, client: Arc<ApiClient>) -> Self {
+    /// Guards job `id`, counted by `slot` (taken before the job was created).
+    pub(crate) fn new(id: String, client: Arc<ApiClient>, slot: JobSlot) -> Self {
         JobGuard {
             id,
             client,
             finished: std::sync::atomic::AtomicBool::new(false),
+            slot: Some(slot),
         }
     }
 
@@ -248,16 +255,18 @@ impl Drop for JobGuard {
         let id = std::mem::take(&mut self.id);
         let client = Arc::clone(&self.client);
         let finished = self.finished.load(std::sync::atomic::Ordering::Relaxed);
+        let slot = self.slot.take();
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             tracing::warn!(job = %id, "no async runtime to delete the Bulk job; Salesforce purges it after 7 days");
             return;
         };
         handle.spawn(async move {
+            let _counted_until_deleted = slot;
             if !finished && let Err(e) = abort(&client, &id).await {
                 tracing::debug!(job = %id, "abort failed: {e}");
             }
             if let Err(e) = delete(&client, &id).await {
-                tracing::warn!(job = %id, "could not delete the Bulk job: {e}");
+                tracing::warn!(job = %id, "could not delete the Bulk job (Salesforce purges it after 7 days): {e}");
             }
         });
     }

@@ -10,6 +10,7 @@
 
 mod auth;
 pub(crate) mod bulk2;
+mod cleanup;
 pub(crate) mod describe;
 pub(crate) mod errors;
 pub(crate) mod rest;
@@ -28,6 +29,8 @@ use secrecy::ExposeSecret;
 use tokio::sync::{OwnedSemaphorePermit, RwLock, Semaphore};
 use url::Url;
 
+pub(crate) use cleanup::JobSlot;
+pub use cleanup::wait_for_job_cleanup;
 pub(crate) use retry::Attempt;
 pub use retry::{BulkPolling, RetryConfig};
 pub use settings::{ApiVersion, Credentials, HttpSettings};
@@ -130,6 +133,7 @@ pub(crate) struct ApiClient {
     limit: AtomicU64,
     calls: AtomicU64,
     refreshes: AtomicU64,
+    jobs: Arc<cleanup::OpenJobs>,
 }
 
 impl std::fmt::Debug for ApiClient {
@@ -176,6 +180,7 @@ impl ApiClient {
             limit: AtomicU64::new(0),
             calls: AtomicU64::new(0),
             refreshes: AtomicU64::new(0),
+            jobs: Arc::default(),
         })
     }
 
@@ -223,6 +228,17 @@ impl ApiClient {
 
     pub(crate) fn token_refreshes(&self) -> u64 {
         self.refreshes.load(Ordering::Relaxed)
+    }
+
+    /// Counts a Bulk job about to be created until the slot is dropped (after its DELETE).
+    pub(crate) fn reserve_job(&self) -> JobSlot {
+        self.jobs.reserve()
+    }
+
+    /// Waits until every Bulk job of this client is deleted, or `timeout` passed; returns
+    /// how many are left.
+    pub(crate) async fn jobs_settled(&self, timeout: std::time::Duration) -> usize {
+        self.jobs.settled(timeout).await
     }
 
     pub(crate) fn note_usage(&self, used: u64, limit: u64) {

@@ -22,9 +22,8 @@ pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let info = create_job(client, &plan.soql, plan.include_deleted).await?;
         // From here on, dropping this future (every stream gone) aborts and deletes the job.
-        let guard = bulk2::JobGuard::new(info.id.clone(), Arc::clone(client));
+        let (info, guard) = create_job(client, &plan.soql, plan.include_deleted).await?;
         let done = bulk2::wait(client, &info.id).await?;
         guard.set_finished();
         match done.state {
@@ -56,16 +55,25 @@ pub(crate) async fn run_job(plan: &JobSpec) -> Result<PreparedJob> {
 
 /// Creates a Bulk job on a task of its own: a reader dropped while the create call is in
 /// flight would otherwise leave a job at the org that nobody aborts or deletes (its id was
-/// never seen). If the reader is gone when the org answers, the task aborts and deletes it.
-async fn create_job(client: &Arc<ApiClient>, soql: &str, all: bool) -> Result<bulk2::JobInfo> {
+/// never seen). If the reader is gone when the org answers, the task drops the guard, which
+/// aborts and deletes the job. The job is counted from before the call (see
+/// [`bulk2::JobGuard`]), so waiting for cleanup also waits for a create in flight.
+async fn create_job(
+    client: &Arc<ApiClient>,
+    soql: &str,
+    all: bool,
+) -> Result<(bulk2::JobInfo, bulk2::JobGuard)> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let client = Arc::clone(client);
     let soql = soql.to_string();
+    let slot = client.reserve_job();
     tokio::spawn(async move {
-        let created = bulk2::create(&client, &soql, all).await;
-        if let Err(Ok(info)) = tx.send(created) {
-            drop(bulk2::JobGuard::new(info.id, client));
-        }
+        let created = bulk2::create(&client, &soql, all).await.map(|info| {
+            let guard = bulk2::JobGuard::new(info.id.clone(), Arc::clone(&client), slot);
+            (info, guard)
+        });
+        // A reader gone by now drops the guard here: the job is aborted and deleted.
+        drop(tx.send(created));
     });
     rx.await.map_err(|_| {
         Error::protocol(

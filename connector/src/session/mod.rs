@@ -125,6 +125,14 @@ impl Session {
         self.inner.client.token_refreshes()
     }
 
+    /// Waits until every Bulk job this session created is deleted at the org, or `timeout`
+    /// passed; returns how many are left. A dropped stream deletes its job in the
+    /// background; this is how to know it happened (the whole process:
+    /// [`crate::wait_for_job_cleanup`]).
+    pub async fn wait_for_job_cleanup(&self, timeout: std::time::Duration) -> usize {
+        self.inner.client.jobs_settled(timeout).await
+    }
+
     /// Asks the identity service who the session runs as (needs the token's identity URL;
     /// the legacy login has none and returns what login told).
     pub async fn fetch_identity(&self) -> Result<Identity> {

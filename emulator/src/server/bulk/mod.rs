@@ -93,6 +93,14 @@ impl JobStore {
     fn get(&self, id: &str) -> Option<Arc<Job>> {
         self.jobs.lock().get(id).cloned()
     }
+
+    /// The ids of the jobs not deleted yet, oldest first.
+    pub(crate) fn ids(&self) -> Vec<String> {
+        let jobs = self.jobs.lock();
+        let mut open: Vec<&Arc<Job>> = jobs.values().collect();
+        open.sort_by_key(|j| j.created);
+        open.iter().map(|j| j.id.clone()).collect()
+    }
 }
 
 fn rest_time(t: DateTime<Utc>) -> String {

@@ -1,0 +1,131 @@
+//! No Bulk job is left at the org, however `sfdf` ends: an error mid-extraction, a reader
+//! that stops early (`| head`), Ctrl-C. Each run has ended (the process is gone) before
+//! the org's jobs are counted: sfdf waits for its DELETEs before it exits.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::ExitStatus;
+
+use super::{connection_file, sfdf, stderr};
+use crate::support::org;
+
+/// Bulk job creations the org answered.
+fn jobs_created(org: &sfdf_emulator::EmulatedOrg) -> usize {
+    org.requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/jobs/query") && r.status == 200)
+        .count()
+}
+
+/// Runs `sfdf ARGS`, reads `lines` lines of its output, then `stop`s it (closes the pipe,
+/// or sends a signal); returns how it ended and its standard error.
+async fn run_and_stop(args: Vec<String>, lines: usize, interrupt: bool) -> (ExitStatus, String) {
+    let run = sfdf(&args);
+    tokio::task::spawn_blocking(move || {
+        let mut child = run.command().spawn().expect("starts");
+        drop(child.stdin.take());
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        for _ in 0..lines {
+            let mut line = String::new();
+            out.read_line(&mut line).expect("reads a line");
+            assert!(!line.is_empty(), "sfdf wrote {lines} lines");
+        }
+        if interrupt {
+            let sent = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(sent.success());
+            // Keep reading, as a terminal would, until sfdf is gone.
+            std::io::copy(&mut out, &mut std::io::sink()).expect("reads to the end");
+        } else {
+            drop(out); // `| head`: the reader goes away
+        }
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut err)
+            .expect("reads");
+        (child.wait().expect("ends"), err)
+    })
+    .await
+    .expect("joins")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_stops_early_leaves_no_bulk_job() {
+    let org = org(20_000).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = connection_file(&org, dir.path()).display().to_string();
+    let args = [
+        "sql",
+        &conn,
+        "SELECT Id, Name FROM Account",
+        "--format",
+        "csv",
+    ];
+    let (status, err) = run_and_stop(args.map(String::from).to_vec(), 2, false).await;
+    assert!(
+        status.success() && !err.contains("panicked"),
+        "{status:?}\n{err}"
+    );
+    assert_eq!(jobs_created(&org), 1, "the query ran through a Bulk job");
+    assert_eq!(
+        org.bulk_jobs(),
+        Vec::<String>::new(),
+        "no job left at the org\n{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_mid_extraction_leaves_no_bulk_job() {
+    let org = org(20_000).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = connection_file(&org, dir.path()).display().to_string();
+    // Slow pages: the query is still running when Ctrl-C comes.
+    org.faults()
+        .slow_pages(std::time::Duration::from_millis(300));
+    let args = [
+        "sql",
+        &conn,
+        "SELECT Id, Name FROM Account",
+        "--format",
+        "csv",
+    ];
+    let (status, err) = run_and_stop(args.map(String::from).to_vec(), 2, true).await;
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("cancelled"), "{err}");
+    assert_eq!(jobs_created(&org), 1, "the query ran through a Bulk job");
+    assert_eq!(
+        org.bulk_jobs(),
+        Vec::<String>::new(),
+        "no job left at the org\n{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_mid_extraction_leaves_no_bulk_job() {
+    let org = org(5_000).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conn = connection_file(&org, dir.path());
+    // A row limit far below the object's rows: the extraction fails once it is crossed.
+    let text = std::fs::read_to_string(&conn).expect("reads") + "limits:\n  max_rows: 100\n";
+    std::fs::write(&conn, text).expect("writes");
+    let out = sfdf([
+        "sql".as_ref(),
+        conn.as_os_str(),
+        "SELECT Id, Name FROM Account".as_ref(),
+    ])
+    .output()
+    .await;
+    assert!(!out.status.success(), "the limit stops the query");
+    assert!(stderr(&out).contains("max_rows"), "{}", stderr(&out));
+    assert_eq!(jobs_created(&org), 1, "the query ran through a Bulk job");
+    assert_eq!(
+        org.bulk_jobs(),
+        Vec::<String>::new(),
+        "no job left at the org\n{}",
+        stderr(&out)
+    );
+}
