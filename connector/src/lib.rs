@@ -41,6 +41,6 @@ pub use config::{
     Limits, ObjectSelection,
 };
 pub use error::{ConfigIssue, Error, IssueKind, JobState, Result, TransportError};
-pub use extract::{BatchStream, ExtractPlan, PlanOptions, SoqlQuery};
+pub use extract::{BatchStream, ExtractPlan, PlanOptions, SoqlQuery, SortKey};
 pub use schema::{CompoundRole, FieldInfo, ObjectInfo, ObjectSchema, SkippedField};
 pub use session::{Identity, Session};

@@ -60,6 +60,8 @@ pub struct FieldInfo {
     pub groupable: bool,
     /// Whether SOQL aggregate functions may take it (`aggregatable`; not checkboxes).
     pub aggregatable: bool,
+    /// Whether SOQL `ORDER BY` may use it (`sortable`); top-N pushdown uses only these.
+    pub sortable: bool,
     /// Part of a compound field?
     pub compound: CompoundRole,
     /// For references: the objects it may point to.
@@ -283,6 +285,7 @@ fn map_describe(d: Describe) -> ObjectSchema {
             filterable: f.filterable,
             groupable: f.groupable,
             aggregatable: f.aggregatable,
+            sortable: f.sortable,
             compound,
             reference_to: f.reference_to.unwrap_or_default(),
             relationship_name: f.relationship_name.filter(|r| !r.is_empty()),

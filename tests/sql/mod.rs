@@ -6,4 +6,5 @@ mod docs;
 mod messages;
 mod pushdown;
 mod results;
+mod topn;
 mod windows;

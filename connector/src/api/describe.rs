@@ -71,6 +71,9 @@ pub(crate) struct DescribeField {
     pub nillable: bool,
     #[serde(default)]
     pub filterable: bool,
+    /// Absent in a describe: not sortable (the field is then never an `ORDER BY` key).
+    #[serde(default)]
+    pub sortable: bool,
     #[serde(default)]
     pub groupable: bool,
     #[serde(default)]

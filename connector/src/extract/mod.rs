@@ -79,8 +79,12 @@ pub struct SoqlQuery {
     pub columns: Vec<String>,
     /// `WHERE`: the data sync filter AND every pushed filter.
     pub filter: Option<soql::Expr>,
+    /// `ORDER BY`, in order; empty = the org's order (none promised).
+    pub order_by: Vec<SortKey>,
     /// `LIMIT`.
     pub limit: Option<u64>,
+    /// `OFFSET` (REST and SOAP only: Bulk API 2.0 refuses it; the org allows at most 2,000).
+    pub offset: Option<u64>,
     /// Include soft-deleted and archived rows (`queryAll`); they carry `IsDeleted = true`.
     pub include_deleted: bool,
 }
@@ -92,7 +96,9 @@ impl SoqlQuery {
             object: object.into(),
             columns: Vec::new(),
             filter: None,
+            order_by: Vec::new(),
             limit: None,
+            offset: None,
             include_deleted: false,
         }
     }
@@ -126,13 +132,26 @@ impl SoqlQuery {
         self
     }
 
+    /// Sets the sort keys (`ORDER BY`).
+    pub fn order_by(mut self, keys: Vec<SortKey>) -> Self {
+        self.order_by = keys;
+        self
+    }
+
+    /// Sets the rows skipped (`OFFSET`).
+    pub fn offset(mut self, offset: Option<u64>) -> Self {
+        self.offset = offset;
+        self
+    }
+
     /// Includes deleted rows (`queryAll`).
     pub fn include_deleted(mut self, yes: bool) -> Self {
         self.include_deleted = yes;
         self
     }
 
-    /// The query as a `soql` AST (`SELECT .. FROM .. [WHERE ..] [LIMIT ..]`), names
+    /// The query as a `soql` AST (`SELECT .. FROM .. [WHERE ..] [ORDER BY ..] [LIMIT ..]
+    /// [OFFSET ..]`), names
     /// checked. With no columns, `Id` is selected (SOQL needs one field) and dropped from
     /// the batches.
     pub fn to_query(&self) -> Result<soql::Query> {
@@ -145,8 +164,14 @@ impl SoqlQuery {
         if let Some(filter) = &self.filter {
             builder = builder.filter(filter.clone());
         }
+        for key in &self.order_by {
+            builder = builder.order_by(&key.field, key.direction, Some(key.nulls));
+        }
         if let Some(n) = self.limit {
             builder = builder.limit(n);
+        }
+        if let Some(n) = self.offset {
+            builder = builder.offset(n);
         }
         builder.build().map_err(|e| Error::Object {
             object: self.object.clone(),
@@ -170,6 +195,18 @@ impl SoqlQuery {
         }
         text
     }
+}
+
+/// One `ORDER BY` key of a [`SoqlQuery`]. The null order is always written out: SOQL's
+/// default (first ascending, last descending) is the opposite of DataFusion's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    /// Field API name.
+    pub field: String,
+    /// `ASC` or `DESC`.
+    pub direction: soql::Direction,
+    /// `NULLS FIRST` or `NULLS LAST`.
+    pub nulls: soql::NullsOrder,
 }
 
 /// Tuning of [`Session::plan_with`](crate::Session::plan_with).
@@ -196,6 +233,10 @@ pub struct PlanOptions {
     pub job_attempts: u32,
     /// Bulk: `maxRecords` per result page; `None` lets Salesforce choose.
     pub page_rows: Option<u64>,
+    /// The API to read through instead of the connection's: a small top-N of a `bulkv2`
+    /// connection reads through REST (one call instead of a job's five). `None`: the
+    /// connection's.
+    pub api: Option<ApiType>,
 }
 
 impl Default for PlanOptions {
@@ -207,6 +248,7 @@ impl Default for PlanOptions {
             batch_size: 8192,
             job_attempts: 3,
             page_rows: None,
+            api: None,
         }
     }
 }

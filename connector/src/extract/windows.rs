@@ -55,7 +55,9 @@ pub(crate) fn planned_windows(
     let has_field = object
         .field(WINDOW_FIELD)
         .is_some_and(|f| f.filterable && f.sf_type.eq_ignore_ascii_case("datetime"));
-    if splits && wanted > 1 && query.limit.is_none() && has_field {
+    // A sorted query is one ordered cursor or job: windows would each sort their own rows.
+    let whole = query.limit.is_none() && query.order_by.is_empty() && query.offset.is_none();
+    if splits && wanted > 1 && whole && has_field {
         wanted
     } else {
         0

@@ -12,6 +12,9 @@
 //!   `GROUP BY`) over exact filters, answered by the org with one SOQL aggregate query (an
 //!   optimizer rule that [`register_connection`] adds; see [`PushdownOptions`] to turn it
 //!   off).
+//! - Top-N: `ORDER BY` number, date or checkbox columns with `LIMIT`/`OFFSET` over exact
+//!   filters becomes `ORDER BY .. NULLS FIRST|LAST LIMIT n [OFFSET m]` in the scan's SOQL
+//!   (another optimizer rule; text keys stay in DataFusion, see `topn`).
 //! - [`ContextBuilder`]: a DataFusion `SessionContext` with connections registered.
 //! - [`SalesforceTableFactory`]: `CREATE EXTERNAL TABLE t STORED AS SALESFORCE LOCATION
 //!   'connection.yaml'` in any DataFusion session ([`register_table_factory`]).
@@ -68,6 +71,7 @@ mod options;
 pub mod pushdown;
 mod scan;
 mod table;
+mod topn;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -75,6 +79,7 @@ use std::sync::Arc;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::context::SessionContext;
+use datafusion::optimizer::OptimizerRule;
 use datafusion::prelude::SessionConfig;
 use datafusion::sql::parser::{DFParser, Statement};
 
@@ -85,6 +90,7 @@ pub use names::NameMap;
 pub use options::{PushdownOptions, ScanOptions};
 pub use scan::SoqlScanExec;
 pub use table::ObjectTable;
+pub use topn::{MAX_OFFSET, REST_TOP_N_ROWS};
 
 use crate::config::Connection;
 use crate::session::Session;
@@ -214,16 +220,10 @@ pub async fn register_connection(
     session: Session,
 ) -> Result<Arc<ConnectionSchema>> {
     let schema = Arc::new(ConnectionSchema::new(session).await?);
+    // Aggregates and top-N the org can answer (see `aggregate`, `topn`); once per context.
+    add_rule_once(ctx, Arc::new(aggregate::AggregatePushdown));
+    add_rule_once(ctx, Arc::new(topn::TopNPushdown));
     let state = ctx.state();
-    // Aggregates the org can answer (see `aggregate`); once per context.
-    let registered = state
-        .optimizer()
-        .rules
-        .iter()
-        .any(|rule| rule.name() == aggregate::AggregatePushdown::NAME);
-    if !registered {
-        ctx.add_optimizer_rule(Arc::new(aggregate::AggregatePushdown));
-    }
     let options = state.config().options();
     let catalog_name = options.catalog.default_catalog.clone();
     let default_schema = options.catalog.default_schema.clone();
@@ -251,6 +251,19 @@ pub async fn register_connection(
         }
     }
     Ok(schema)
+}
+
+/// Adds an optimizer rule unless the context has one of that name.
+fn add_rule_once(ctx: &SessionContext, rule: Arc<dyn OptimizerRule + Send + Sync>) {
+    let registered = ctx
+        .state()
+        .optimizer()
+        .rules
+        .iter()
+        .any(|r| r.name() == rule.name());
+    if !registered {
+        ctx.add_optimizer_rule(rule);
+    }
 }
 
 /// Plans one SQL statement with Salesforce name rules: `account.industry` finds

@@ -23,13 +23,17 @@ datafusion::common::extensions_options! {
 }
 
 datafusion::common::config_namespace! {
-    /// Query shapes pushed into SOQL by the planner rules of [`super::aggregate`]; each can
-    /// be turned off, for comparison or when an org refuses them.
+    /// Query shapes pushed into SOQL by the planner rules of [`super::aggregate`] and
+    /// [`super::topn`]; each can be turned off, for comparison or when an org refuses them.
     pub struct PushdownOptions {
         /// Aggregates over a table whose every filter is exact (`COUNT`, `MIN`, `MAX`,
         /// `SUM`, `AVG`, with or without `GROUP BY`) become one SOQL aggregate query
         /// (REST, or SOAP for `soap` connections), where the org's answer is DataFusion's.
         pub aggregates: bool, default = true
+        /// `ORDER BY` on number, date, datetime and checkbox fields followed by `LIMIT`
+        /// (and `OFFSET`), over a table whose every filter is exact, becomes
+        /// `ORDER BY .. NULLS FIRST|LAST LIMIT n [OFFSET m]` in SOQL.
+        pub topn: bool, default = true
     }
 }
 

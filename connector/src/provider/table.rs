@@ -12,6 +12,7 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use super::pushdown::{FilterFields, Pushed, to_soql};
 use super::scan::SoqlScanExec;
+use crate::config::ApiType;
 use crate::extract::{PlanOptions, SoqlQuery};
 use crate::schema::ObjectSchema;
 use crate::session::Session;
@@ -181,6 +182,21 @@ impl TableProvider for ObjectTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.plan_scan(state, self.scan_query(projection, filters, limit), None)
+            .await
+    }
+}
+
+impl ObjectTable {
+    /// Plans a scan of `query` (see [`ObjectTable::scan_query`]) with the session's settings.
+    /// `sorted_through`: the query is sorted (`ORDER BY`), so it is read as one ordered
+    /// partition, through that API.
+    pub(crate) async fn plan_scan(
+        &self,
+        state: &dyn DfSession,
+        query: SoqlQuery,
+        sorted_through: Option<ApiType>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         // `target_partitions` decides the partitions: Bulk pages spread over them, or one
         // SystemModstamp window each (REST/SOAP always, Bulk with `sfdf.bulk_windows`).
         let scan = state
@@ -190,16 +206,18 @@ impl TableProvider for ObjectTable {
             .get::<super::ScanOptions>()
             .cloned()
             .unwrap_or_default();
-        let query = self
-            .scan_query(projection, filters, limit)
-            .include_deleted(scan.include_deleted);
-        let options = PlanOptions {
+        let query = query.include_deleted(scan.include_deleted);
+        let mut options = PlanOptions {
             partitions: state.config().target_partitions().max(1),
             bulk_windows: scan.bulk_windows,
             window_min_rows: scan.window_min_rows,
             batch_size: state.config().batch_size(),
             ..PlanOptions::default()
         };
+        if let Some(api) = sorted_through {
+            options.partitions = 1;
+            options.api = Some(api);
+        }
         let plan = self.session.plan_with(&query, &options).await?;
         Ok(Arc::new(SoqlScanExec::new(plan)))
     }

@@ -259,11 +259,12 @@ impl Session {
         if let Some(filter) = &query.filter {
             self.check_filter(&object, filter).await?;
         }
-        let windows =
-            crate::extract::windows::planned_windows(&object, &query, self.api_type(), options);
+        let api_type = options.api.unwrap_or(self.api_type());
+        check_order(&object, &mut query, api_type)?;
+        let windows = crate::extract::windows::planned_windows(&object, &query, api_type, options);
         let source = PlanSource {
             client: Arc::clone(&self.inner.client),
-            api_type: self.api_type(),
+            api_type,
             limits: self.inner.connection.limits(),
         };
         let plan = ExtractPlan::new(source, query, schema, windows, options)?;
@@ -367,4 +368,35 @@ impl Session {
     pub async fn extract(&self, query: &SoqlQuery) -> Result<BatchStream> {
         Ok(self.plan(query).await?.stream())
     }
+}
+
+/// Checks a query's `ORDER BY` and `OFFSET` against describe and the API (before the org
+/// refuses them), and writes the sort fields as the org spells them.
+fn check_order(object: &ObjectSchema, query: &mut SoqlQuery, api: ApiType) -> Result<()> {
+    for key in &mut query.order_by {
+        let field = object.field(&key.field).ok_or_else(|| Error::Object {
+            object: object.name.clone(),
+            reason: format!("has no field `{}` to sort by", key.field),
+        })?;
+        if !field.sortable {
+            return Err(Error::Object {
+                object: object.name.clone(),
+                reason: format!(
+                    "cannot be sorted by `{}` (describe says it is not sortable); sort in \
+                     DataFusion instead",
+                    field.name
+                ),
+            });
+        }
+        key.field = field.name.clone();
+    }
+    if query.offset.is_some() && api == ApiType::BulkV2 {
+        return Err(Error::Object {
+            object: object.name.clone(),
+            reason: "cannot be read with OFFSET through Bulk API 2.0, which refuses it; read \
+                     through REST or SOAP (`PlanOptions::api`)"
+                .into(),
+        });
+    }
+    Ok(())
 }
