@@ -9,6 +9,9 @@
 //! - `pushdown`: fields, filters and LIMIT pushed into SOQL (what `sfdf sql` does);
 //! - `projection only`: fields pushed, every filter applied by DataFusion;
 //! - `nothing pushed`: every field of every row fetched, then filtered.
+//!
+//! Then a top-N (`ORDER BY .. LIMIT 10`) two ways: sorted and cut by the org, and with
+//! `SET sfdf.pushdown.topn = false` (every row fetched, sorted by DataFusion).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,6 +32,9 @@ use sfdf_emulator::EmulatedOrg;
 const QUERY: &str = "SELECT Name, AnnualRevenue FROM Account \
                      WHERE NumberOfEmployees > 150000 AND AnnualRevenue > 4000000000 \
                      ORDER BY AnnualRevenue DESC";
+
+const TOP_N: &str = "SELECT Name, NumberOfEmployees FROM Account \
+                     ORDER BY NumberOfEmployees DESC NULLS LAST LIMIT 10";
 
 /// An object table with pushdown switched off, to measure what pushdown saves.
 #[derive(Debug)]
@@ -142,24 +148,53 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             None => QUERY.to_owned(),
             Some(_) => QUERY.replace("FROM Account", "FROM account_unpushed"),
         };
-        let mut times = Vec::with_capacity(runs);
-        let (mut bytes, mut calls, mut count) = (0, 0, 0);
-        for _ in 0..runs {
-            let (b0, c0) = (org.bytes_sent(), session.calls_made());
-            let started = Instant::now();
-            let batches = run(&ctx, &query).await?;
-            times.push(started.elapsed());
-            bytes = org.bytes_sent() - b0;
-            calls = session.calls_made() - c0;
-            count = batches;
-        }
-        times.sort();
-        println!(
-            "| {variant} | {count} | {} | {} | {calls} |",
-            millis(times[times.len() / 2]),
-            thousands(bytes)
-        );
+        measure(variant, &ctx, &query, runs, &org, &session).await?;
     }
+
+    println!("\n{TOP_N}\n");
+    println!("| variant | rows | time (median) | bytes from the org | API calls |");
+    println!("|---|---:|---:|---:|---:|");
+    for (variant, pushed) in [("top-N in SOQL", true), ("sorted by DataFusion", false)] {
+        let ctx = ContextBuilder::new()
+            .target_partitions(Some(4))
+            .session(session.clone())
+            .build()
+            .await?;
+        if !pushed {
+            run(&ctx, "SET sfdf.pushdown.topn = false").await?;
+        }
+        measure(variant, &ctx, TOP_N, runs, &org, &session).await?;
+    }
+    Ok(())
+}
+
+/// Runs `query` `runs` times and prints its row: rows, median time, bytes and calls of
+/// the last run.
+async fn measure(
+    variant: &str,
+    ctx: &SessionContext,
+    query: &str,
+    runs: usize,
+    org: &EmulatedOrg,
+    session: &Session,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut times = Vec::with_capacity(runs);
+    let (mut bytes, mut calls, mut count) = (0, 0, 0);
+    for _ in 0..runs {
+        let (b0, c0) = (org.bytes_sent(), session.calls_made());
+        let started = Instant::now();
+        let batches = run(ctx, query).await?;
+        times.push(started.elapsed());
+        bytes = org.bytes_sent() - b0;
+        calls = session.calls_made() - c0;
+        count = batches;
+    }
+    times.sort();
+    println!(
+        "| {variant} | {count} | {} | {} | {calls} |",
+        millis(times[times.len() / 2]),
+        thousands(bytes)
+    );
     Ok(())
 }
 
