@@ -337,21 +337,21 @@ pub fn likely_causes(connection: &Connection, step: &str, error: &Error) -> Vec<
                     .unwrap_or_default()
             )),
         },
-        Error::Http { source, .. } => {
-            let chain = error_chain(source);
+        Error::Http { cause, .. } => {
+            let chain = error_chain(cause);
             if chain.contains("certificate")
                 || chain.contains("tls")
                 || chain.contains("ssl")
                 || chain.contains("handshake")
             {
                 add(
-                    "TLS failure: the server's certificate is not trusted or the TLS handshake failed (a proxy intercepting TLS, a wrong host in domain_url, an outdated trust store).",
+                    "TLS failure: the server's certificate is not trusted or the TLS handshake failed (a proxy intercepting TLS: set `ca_bundle` to its authority's PEM file; a wrong host in domain_url; an outdated trust store).",
                 );
-            } else if source.is_connect() {
+            } else if cause.is_connect() {
                 add(
                     "Network: the host cannot be reached (wrong domain_url, DNS, firewall or proxy).",
                 );
-            } else if source.is_timeout() {
+            } else if cause.is_timeout() {
                 add(
                     "Network: the org did not answer in time (firewall dropping packets, proxy, or a very slow link).",
                 );

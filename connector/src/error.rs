@@ -1,4 +1,13 @@
 //! The crate's one error type.
+//!
+//! One convention for causes, in every crate of the workspace: **an error's `Display` is
+//! the whole story, said once.** When a message already includes the text of the error
+//! that caused it (`"{context}: {cause}"`), that cause is kept in a field named `cause`,
+//! for code that wants to look at it, and is *not* returned by
+//! [`std::error::Error::source`]; otherwise every printer that walks the chain (anyhow's
+//! `{:#}`, a logger) would say the same words twice or three times. `source()` is only for
+//! a cause whose text the message leaves out. `tests/errors.rs` walks representative
+//! chains and fails on any text said twice.
 
 use std::fmt;
 
@@ -37,8 +46,8 @@ impl fmt::Display for ConfigIssue {
 
 /// A request that got no HTTP answer (DNS, connect, TLS, timeout, a body cut midway).
 ///
-/// Opaque: the HTTP library is the connector's own business. The message, and the chain
-/// of causes through [`std::error::Error::source`], are the library's.
+/// Opaque: the HTTP library is the connector's own business. The message is the library's
+/// chain of causes, each said once.
 #[derive(Debug)]
 pub struct TransportError(reqwest::Error);
 
@@ -81,17 +90,35 @@ impl TransportError {
     }
 }
 
+/// The transport error and its causes on one line, each said once (hyper and rustls
+/// repeat their cause's text in their own message now and then), and, for a certificate
+/// the client does not trust, the setting that mends it.
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        let mut text = String::new();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&self.0);
+        while let Some(e) = cause {
+            let part = e.to_string();
+            if !part.is_empty() && !text.contains(&part) {
+                if !text.is_empty() {
+                    text.push_str(": ");
+                }
+                text.push_str(&part);
+            }
+            cause = e.source();
+        }
+        f.write_str(&text)?;
+        if text.contains("invalid peer certificate") {
+            f.write_str(
+                " (the server's certificate is not signed by an authority this client trusts: behind a proxy that re-signs TLS, or for the emulated org's HTTPS port, set `ca_bundle` in the connection file to a PEM file of that authority)",
+            )?;
+        }
+        Ok(())
     }
 }
 
-impl std::error::Error for TransportError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
-    }
-}
+/// Its `Display` says the whole chain (see the module's convention), so no `source()`.
+impl std::error::Error for TransportError {}
 
 /// The state of a Bulk API 2.0 query job (`state` of the job info).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -138,7 +165,7 @@ impl fmt::Display for JobState {
     }
 }
 
-/// The cause of an error, kept for [`std::error::Error::source`].
+/// The cause of an error, kept for code that wants to inspect it.
 pub type Source = Box<dyn std::error::Error + Send + Sync>;
 
 /// Everything that can go wrong between a connection file and a record batch.
@@ -203,13 +230,12 @@ pub enum Error {
     },
 
     /// The request never got an HTTP answer (DNS, connect, TLS, timeout, body cut).
-    #[error("{context}: {source}")]
+    #[error("{context}: {cause}")]
     Http {
         /// What we were doing.
         context: String,
-        /// The transport error.
-        #[source]
-        source: TransportError,
+        /// The transport error (its text is in the message: not a `source()`).
+        cause: TransportError,
     },
 
     /// The org answered with something this client does not understand.
@@ -219,9 +245,9 @@ pub enum Error {
         context: String,
         /// What was unexpected.
         message: String,
-        /// The parser's or library's error, when there was one.
-        #[source]
-        source: Option<Source>,
+        /// The parser's or library's error, when there was one (its text is in the
+        /// message: not a `source()`).
+        cause: Option<Source>,
     },
 
     /// An object name breaks Salesforce's naming rules or is not visible to the connecting user.
@@ -251,9 +277,9 @@ pub enum Error {
         object: String,
         /// The parser's or checker's message.
         message: String,
-        /// The SOQL parser's error, when the filter did not parse.
-        #[source]
-        source: Option<Source>,
+        /// The SOQL parser's error, when the filter did not parse (its text is in the
+        /// message: not a `source()`).
+        cause: Option<Source>,
     },
 
     /// A Bulk API 2.0 query job failed or was aborted on the org's side.
@@ -276,9 +302,8 @@ pub enum Error {
         context: String,
         /// The decoder's message (Arrow parse errors name the column and line).
         message: String,
-        /// Arrow's error, when it gave one.
-        #[source]
-        source: Option<Source>,
+        /// Arrow's error, when it gave one (its text is in the message: not a `source()`).
+        cause: Option<Source>,
     },
 
     /// The same failure seen by several partitions of one plan (the Bulk job is run once
@@ -305,7 +330,7 @@ impl Error {
     /// query errors are not retryable.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Http { source, .. } => source.is_retryable(),
+            Error::Http { cause, .. } => cause.is_retryable(),
             Error::Api {
                 status, error_code, ..
             } => is_retryable_status(*status, error_code.as_deref()),
@@ -341,7 +366,7 @@ impl Error {
             Error::Shared(inner) => inner.status(),
             Error::Api { status, .. } | Error::SoapFault { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
-            Error::Http { source, .. } => source.0.status().map(|s| s.as_u16()),
+            Error::Http { cause, .. } => cause.0.status().map(|s| s.as_u16()),
             _ => None,
         }
     }
@@ -349,7 +374,7 @@ impl Error {
     pub(crate) fn http(context: impl Into<String>, source: reqwest::Error) -> Self {
         Error::Http {
             context: context.into(),
-            source: TransportError(source),
+            cause: TransportError(source),
         }
     }
 
@@ -357,12 +382,12 @@ impl Error {
         Error::Protocol {
             context: context.into(),
             message: message.into(),
-            source: None,
+            cause: None,
         }
     }
 
     /// A protocol error caused by `source`: the message is `what: source` (or the source's
-    /// text alone when `what` is empty), and the source stays reachable.
+    /// text alone when `what` is empty), and the source is kept as its `cause`.
     pub(crate) fn protocol_from(
         context: impl Into<String>,
         what: &str,
@@ -371,11 +396,11 @@ impl Error {
         Error::Protocol {
             context: context.into(),
             message: with_cause(what, &source),
-            source: Some(Box::new(source)),
+            cause: Some(Box::new(source)),
         }
     }
 
-    /// A decode error caused by `source` (Arrow's), kept as the source.
+    /// A decode error caused by `source` (Arrow's), kept as its `cause`.
     pub(crate) fn decode_from(
         context: impl Into<String>,
         source: impl std::error::Error + Send + Sync + 'static,
@@ -383,7 +408,7 @@ impl Error {
         Error::Decode {
             context: context.into(),
             message: source.to_string(),
-            source: Some(Box::new(source)),
+            cause: Some(Box::new(source)),
         }
     }
 
@@ -395,7 +420,7 @@ impl Error {
         Error::Filter {
             object: object.into(),
             message: source.to_string(),
-            source: Some(Box::new(source)),
+            cause: Some(Box::new(source)),
         }
     }
 
@@ -403,7 +428,7 @@ impl Error {
         Error::Decode {
             context: context.into(),
             message: message.to_string(),
-            source: None,
+            cause: None,
         }
     }
 }

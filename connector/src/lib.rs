@@ -37,8 +37,8 @@ mod suggest;
 pub use api::{ApiUsage, BulkPolling, RetryConfig, wait_for_job_cleanup};
 pub use check::{CheckStep, ConnectionReport, StepStatus, test_connection};
 pub use config::{
-    ApiType, ApiVersion, AuthType, Connection, ConnectionBuilder, Credentials, HttpSettings,
-    Limits, ObjectSelection,
+    ApiType, ApiVersion, AuthType, CaBundle, Connection, ConnectionBuilder, Credentials,
+    HttpSettings, Limits, ObjectSelection,
 };
 pub use error::{ConfigIssue, Error, IssueKind, JobState, Result, TransportError};
 pub use extract::{BatchStream, ExtractPlan, PlanOptions, SoqlQuery, SortKey};

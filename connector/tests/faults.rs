@@ -285,3 +285,106 @@ async fn retries_running_out_mid_extraction_leave_no_job_and_a_failed_delete_is_
         .collect();
     assert_eq!(deletes, [503, 204], "the failed DELETE was sent again");
 }
+
+/// A connection to `domain_url` whose retries would wait a minute each: a failure that is
+/// retried shows as a timeout.
+fn without_quick_retries(
+    domain_url: &str,
+    id: &str,
+    secret: &str,
+) -> sfdf_connector::ConnectionBuilder {
+    Connection::builder()
+        .developer_name("emu")
+        .domain_url(domain_url)
+        .client_credentials(id, secret.to_owned().into())
+        .http(HttpSettings {
+            retry: RetryConfig {
+                initial_backoff: Duration::from_secs(60),
+                ..RetryConfig::default()
+            },
+            ..HttpSettings::default()
+        })
+}
+
+#[tokio::test]
+async fn an_unknown_host_fails_at_once() {
+    // `.invalid` names never resolve (RFC 6761); the host must still look like an org's.
+    let conn = without_quick_retries("https://sfdf-test.invalid.my.salesforce.com", "x", "y")
+        .build()
+        .expect("valid");
+    let outcome = tokio::time::timeout(Duration::from_secs(30), Session::connect(&conn)).await;
+    let error = outcome.expect("no retry waits").expect_err("unknown host");
+    assert!(!error.is_retryable(), "{error}");
+    assert!(error.to_string().contains("dns error"), "{error}");
+}
+
+async fn tls_org() -> (EmulatedOrg, String, String) {
+    let org = EmulatedOrg::builder()
+        .rows(50)
+        .tls_bind("127.0.0.1:0".parse().expect("addr"))
+        .start()
+        .await
+        .expect("org");
+    let base = org.tls_base_url().expect("https listener").to_owned();
+    let pem = org.tls_certificate_pem().expect("certificate").to_owned();
+    (org, base, pem)
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_fails_at_once_and_names_the_setting_that_mends_it() {
+    let (org, base, _) = tls_org().await;
+    let conn = without_quick_retries(&base, org.client_id(), org.client_secret())
+        .build()
+        .expect("valid");
+    let outcome = tokio::time::timeout(Duration::from_secs(30), Session::connect(&conn)).await;
+    let error = outcome.expect("no retry waits").expect_err("untrusted");
+    assert!(!error.is_retryable(), "{error}");
+    let text = error.to_string();
+    assert!(text.contains("invalid peer certificate"), "{text}");
+    assert!(text.contains("`ca_bundle`"), "{text}");
+    assert_eq!(
+        text.matches("invalid peer certificate").count(),
+        1,
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_ca_bundle_trusts_the_emulated_org_s_certificate() {
+    let (org, base, pem) = tls_org().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("emulator.pem"), &pem).expect("writes");
+    let file = dir.path().join("conn.yaml");
+    // Relative to the connection file's folder.
+    std::fs::write(
+        &file,
+        format!(
+            "connection_name: TLS\ndeveloper_name: tls\ndomain_url: {base}\nclient_id: {}\nclient_secret: {}\nca_bundle: emulator.pem\n",
+            org.client_id(),
+            org.client_secret()
+        ),
+    )
+    .expect("writes");
+    let conn = Connection::from_yaml_file(&file).expect("valid");
+    let session = Session::connect(&conn)
+        .await
+        .expect("trusted through ca_bundle");
+    let plan = session
+        .plan(&session.query_for("Account").await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        concat(&collect(&plan).await, &plan).num_rows(),
+        org_rows(&org, "Account").len()
+    );
+
+    // Not a certificate: refused when the file is read, naming the setting.
+    std::fs::write(dir.path().join("emulator.pem"), "not a certificate\n").expect("writes");
+    let error = Connection::from_yaml_file(&file)
+        .expect_err("no certificate")
+        .to_string();
+    assert!(
+        error.contains("`ca_bundle`") && error.contains("no PEM certificate"),
+        "{error}"
+    );
+}

@@ -33,7 +33,7 @@ pub(crate) use cleanup::JobSlot;
 pub use cleanup::wait_for_job_cleanup;
 pub(crate) use retry::Attempt;
 pub use retry::{BulkPolling, RetryConfig};
-pub use settings::{ApiVersion, Credentials, HttpSettings};
+pub use settings::{ApiVersion, CaBundle, Credentials, HttpSettings};
 
 use crate::error::{Error, Result};
 use auth::Authenticator;
@@ -147,12 +147,16 @@ impl std::fmt::Debug for ApiClient {
 
 /// The reqwest client every session uses: rustls, gzip, timeouts, a product user agent.
 fn http_client(http: &HttpSettings) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .user_agent(concat!("sfdf/", env!("CARGO_PKG_VERSION")))
         .gzip(http.gzip)
         .connect_timeout(http.connect_timeout)
         .read_timeout(http.read_timeout)
-        .pool_max_idle_per_host(http.max_concurrency.max(1) * 2)
+        .pool_max_idle_per_host(http.max_concurrency.max(1) * 2);
+    for certificate in http.ca_bundle.iter().flat_map(CaBundle::certificates) {
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
         .build()
         .map_err(|e| Error::http("building the HTTP client", e))
 }

@@ -97,6 +97,50 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// Certificate authorities to trust besides the built-in (Mozilla) roots, read from a PEM
+/// file: for a corporate proxy that re-signs TLS traffic with its own authority, or for the
+/// emulated org's HTTPS port with its self-signed certificate.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CaBundle {
+    path: std::path::PathBuf,
+    pem: Vec<u8>,
+}
+
+impl fmt::Debug for CaBundle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CaBundle").field(&self.path).finish()
+    }
+}
+
+impl CaBundle {
+    /// The PEM text of one or more certificates (`-----BEGIN CERTIFICATE-----`), read from
+    /// `path` (named in messages). Fails, saying why, when it holds no certificate or one
+    /// that does not parse.
+    pub fn from_pem(path: impl Into<std::path::PathBuf>, pem: Vec<u8>) -> Result<Self, String> {
+        let bundle = CaBundle {
+            path: path.into(),
+            pem,
+        };
+        match reqwest::Certificate::from_pem_bundle(&bundle.pem) {
+            Ok(certs) if certs.is_empty() => {
+                Err("it holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".into())
+            }
+            Ok(_) => Ok(bundle),
+            Err(e) => Err(format!("its certificates do not parse ({e})")),
+        }
+    }
+
+    /// The file it was read from.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// The certificates, for the HTTP client (they parsed when the bundle was made).
+    pub(crate) fn certificates(&self) -> Vec<reqwest::Certificate> {
+        reqwest::Certificate::from_pem_bundle(&self.pem).unwrap_or_default()
+    }
+}
+
 /// HTTP behaviour of a session: timeouts, concurrency, retries, Bulk job polling.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpSettings {
@@ -112,6 +156,9 @@ pub struct HttpSettings {
     pub read_timeout: std::time::Duration,
     /// Ask for gzip-compressed bodies (`Accept-Encoding: gzip`; Salesforce recommends it).
     pub gzip: bool,
+    /// Certificate authorities trusted besides the built-in roots (`ca_bundle` in a
+    /// connection file).
+    pub ca_bundle: Option<CaBundle>,
 }
 
 impl Default for HttpSettings {
@@ -123,6 +170,7 @@ impl Default for HttpSettings {
             connect_timeout: std::time::Duration::from_secs(10),
             read_timeout: std::time::Duration::from_secs(120),
             gzip: true,
+            ca_bundle: None,
         }
     }
 }

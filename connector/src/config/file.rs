@@ -74,6 +74,11 @@ pub struct ConnectionFile {
     /// Per-object limits; default 100 million rows or 50GB, whichever comes first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsEntry>,
+    /// A PEM file of certificate authorities to trust besides the built-in ones (relative to
+    /// the connection file): for a corporate proxy that re-signs TLS, or the emulated org's
+    /// HTTPS port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_bundle: Option<String>,
 }
 
 /// One entry under `objects:`.

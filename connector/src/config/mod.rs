@@ -38,7 +38,7 @@ pub use file::{
 };
 pub use rules::{is_valid_field_name, is_valid_object_name};
 
-pub use crate::api::{ApiVersion, Credentials, HttpSettings};
+pub use crate::api::{ApiVersion, CaBundle, Credentials, HttpSettings};
 use crate::error::Result;
 
 /// How the connector authenticates.
@@ -372,6 +372,12 @@ impl ConnectionBuilder {
     /// HTTP settings.
     pub fn http(mut self, http: HttpSettings) -> Self {
         self.draft.http = http;
+        self
+    }
+    /// A PEM file of certificate authorities to trust besides the built-in ones (checked
+    /// by [`Self::build`]); see [`CaBundle`].
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.draft.ca_bundle = Some(path.into());
         self
     }
     /// Checks every rule and returns the connection, or every problem found.

@@ -9,7 +9,8 @@ use url::Url;
 use super::file::{ByteSizeText, ConnectionFile, VersionText};
 use super::secret::{self, Origin};
 use super::{
-    ApiType, ApiVersion, AuthType, Connection, Credentials, HttpSettings, Limits, ObjectSelection,
+    ApiType, ApiVersion, AuthType, CaBundle, Connection, Credentials, HttpSettings, Limits,
+    ObjectSelection,
 };
 use crate::error::{ConfigIssue, Error, IssueKind, Result};
 
@@ -33,6 +34,8 @@ pub(crate) struct Draft {
     pub limits: Option<Limits>,
     pub limits_text: Option<(Option<u64>, Option<ByteSizeText>)>,
     pub http: HttpSettings,
+    /// The `ca_bundle` file, relative paths already anchored at the connection file's folder.
+    pub ca_bundle: Option<std::path::PathBuf>,
     pub issues: Vec<ConfigIssue>,
 }
 
@@ -107,6 +110,10 @@ pub(crate) fn from_file(
             .collect()
     });
     d.limits_text = file.limits.map(|l| (l.max_rows, l.max_bytes));
+    d.ca_bundle = file.ca_bundle.map(|path| match base_dir {
+        Some(dir) if Path::new(path.trim()).is_relative() => dir.join(path.trim()),
+        _ => path.trim().into(),
+    });
     validate(d)
 }
 
@@ -410,6 +417,18 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
             "use at most 1000GB",
         ));
     }
+    if let Some(path) = d.ca_bundle.take() {
+        let read = secret::read_capped_file(&path, MAX_CA_BUNDLE_BYTES)
+            .and_then(|pem| CaBundle::from_pem(&path, pem));
+        match read {
+            Ok(bundle) => d.http.ca_bundle = Some(bundle),
+            Err(problem) => issues.push(issue(
+                "ca_bundle",
+                format!("cannot use `{}`: {problem}", path.display()),
+                "point it at a PEM file of the certificate authorities to trust (relative paths start at the connection file's folder)",
+            )),
+        }
+    }
     if d.http.max_concurrency == 0 {
         issues.push(issue(
             "http.max_concurrency",
@@ -446,6 +465,9 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
         _ => Err(Error::InvalidConnection { issues }),
     }
 }
+
+/// The most a `ca_bundle` file may hold: the whole Mozilla bundle is about 250 KB.
+const MAX_CA_BUNDLE_BYTES: u64 = 4 * 1024 * 1024;
 
 fn inline_secret(setting: &str, var: &str) -> ConfigIssue {
     issue(

@@ -77,30 +77,32 @@ pub(crate) fn resolve(
 /// The most a secret file may hold: secrets, keys and tokens are far smaller.
 pub(crate) const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
-/// Reads a secret file: a regular file (never a device or a FIFO, which would never end
-/// or block forever) of at most [`MAX_SECRET_FILE_BYTES`].
+/// Reads a secret file (see [`read_capped_file`]) as text.
 fn read_secret_file(path: &Path) -> Result<String, String> {
+    let bytes = read_capped_file(path, MAX_SECRET_FILE_BYTES)?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
+/// Reads a file a setting points at (a secret, a CA bundle): a regular file (never a
+/// device or a FIFO, which would never end or block forever) of at most `max` bytes.
+pub(crate) fn read_capped_file(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if !meta.is_file() {
         return Err("it is not a regular file (a folder, device or pipe)".into());
     }
-    if meta.len() > MAX_SECRET_FILE_BYTES {
-        return Err(format!(
-            "it holds {} bytes; a secret file holds at most {MAX_SECRET_FILE_BYTES}",
-            meta.len()
-        ));
+    let too_big = || format!("it holds more than {max} bytes, the most read for this setting");
+    if meta.len() > max {
+        return Err(too_big());
     }
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SECRET_FILE_BYTES + 1).read_to_string(&mut text))
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
         .map_err(|e| e.to_string())?;
-    if text.len() as u64 > MAX_SECRET_FILE_BYTES {
-        return Err(format!(
-            "it holds more than {MAX_SECRET_FILE_BYTES} bytes, the most a secret file holds"
-        ));
+    if bytes.len() as u64 > max {
+        return Err(too_big());
     }
-    Ok(text)
+    Ok(bytes)
 }
 
 fn issue(setting: &str, problem: &str, fix: &str) -> ConfigIssue {

@@ -332,7 +332,7 @@ fn filter_error(place: &Place, path: &soql::FieldPath, message: String) -> Error
             "`{path}`{} in objects.{}.filter: {message}",
             place.within, place.owner
         ),
-        source: None,
+        cause: None,
     }
 }
 
