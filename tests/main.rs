@@ -3,6 +3,7 @@
 //! folders so Cargo does not build each file as a test binary of its own.
 
 mod cli;
+mod errors;
 mod recipes;
 mod sql;
 mod support;

@@ -80,13 +80,12 @@ pub enum Error {
     #[error("invalid emulator setting: {0}")]
     Config(String),
     /// Binding or serving a socket failed.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {cause}")]
     Listen {
         /// The address.
         addr: String,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
+        /// The I/O error (its text is in the message: not a `source()`).
+        cause: std::io::Error,
     },
     /// Making the self-signed certificate or the TLS listener failed.
     #[error("TLS setup failed: {0}")]

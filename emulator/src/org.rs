@@ -315,11 +315,11 @@ impl EmulatedOrgBuilder {
             .await
             .map_err(|source| Error::Listen {
                 addr: self.bind.to_string(),
-                source,
+                cause: source,
             })?;
         let addr = listener.local_addr().map_err(|source| Error::Listen {
             addr: self.bind.to_string(),
-            source,
+            cause: source,
         })?;
         let base_url = format!("http://{addr}");
         let (stop_tx, stop_rx) = oneshot::channel::<()>();

@@ -41,23 +41,23 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The recipe file cannot be read.
-    #[error("cannot read the recipe {path}: {source}")]
+    #[error("cannot read the recipe {path}: {cause}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (its text is in the message: not a `source()`, see `sfdf_connector::error`).
+        cause: std::io::Error,
     },
     /// The recipe has mistakes; nothing was run.
     #[error("{}", list(.0))]
     Invalid(Vec<Problem>),
     /// Running a node failed (the org, a file, DataFusion).
-    #[error("node `{node}`: {source}")]
+    #[error("node `{node}`: {cause}")]
     Run {
         /// The node.
         node: String,
-        /// Why.
-        source: DataFusionError,
+        /// Why (its text is in the message: not a `source()`, see `sfdf_connector::error`).
+        cause: DataFusionError,
     },
     /// Writing an output failed; the previous file, if any, is untouched.
     #[error("output `{node}` ({path}): {message}")]

@@ -126,9 +126,9 @@ async fn write_to(node: &str, frame: DataFrame, path: &Path, format: Format) -> 
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let run = |source| Error::Run {
+    let run = |cause| Error::Run {
         node: node.to_owned(),
-        source,
+        cause,
     };
     let file = BufWriter::new(File::create(path).map_err(|e| io(&e))?);
     let mut stream = frame.execute_stream().await.map_err(run)?;

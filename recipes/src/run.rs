@@ -175,16 +175,16 @@ impl Plan {
     }
 }
 
-fn run_error(node: &str, source: datafusion::error::DataFusionError) -> Error {
+fn run_error(node: &str, cause: datafusion::error::DataFusionError) -> Error {
     Error::Run {
         node: node.to_owned(),
-        source,
+        cause,
     }
 }
 
 fn missing(node: &str) -> Error {
     Error::Run {
         node: node.to_owned(),
-        source: datafusion::error::DataFusionError::Internal("the node was not planned".into()),
+        cause: datafusion::error::DataFusionError::Internal("the node was not planned".into()),
     }
 }

@@ -166,7 +166,7 @@ pub enum EvalError {
 pub enum Error {
     /// The org would reject the query.
     #[error("{code}: {err}", code = .0.code, err = .0)]
-    Query(#[from] Box<QueryError>),
+    Query(Box<QueryError>),
     /// Evaluation failed.
     #[error(transparent)]
     Eval(#[from] EvalError),
@@ -191,6 +191,14 @@ pub enum Error {
 impl From<QueryError> for Error {
     fn from(err: QueryError) -> Self {
         Error::Query(Box::new(err))
+    }
+}
+
+/// The message says the query error whole, so it is not also the `source()` (the
+/// convention of `sfdf_connector::error`: every cause said once).
+impl From<Box<QueryError>> for Error {
+    fn from(err: Box<QueryError>) -> Self {
+        Error::Query(err)
     }
 }
 

@@ -13,9 +13,9 @@ pub(crate) mod soql;
 pub(crate) mod sql;
 pub(crate) mod sync;
 
-/// An error and its causes on one line, each cause once: a library error's message often
-/// repeats its source's text already, and printing the chain as is would say it twice or
-/// three times.
+/// An error and its causes on one line, each cause once. sfdf's own errors never repeat
+/// their cause (see `sfdf_connector::error`), but DataFusion's do (`External` says its
+/// inner error and returns it as `source()` too), and so would anyhow's context over them.
 pub(crate) fn error_text(error: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in error.chain() {

@@ -45,26 +45,24 @@ use deltalake::protocol::{DeltaOperation, SaveMode};
 #[derive(Debug, thiserror::Error)]
 pub enum DeltaError {
     /// A Delta operation failed.
-    #[error("Delta table {path}: {action} failed: {source}")]
+    #[error("Delta table {path}: {action} failed: {cause}")]
     Delta {
         /// The table's folder.
         path: PathBuf,
         /// What was being done.
         action: &'static str,
-        /// The cause.
-        #[source]
-        source: Box<deltalake::DeltaTableError>,
+        /// The cause (its text is in the message: not a `source()`).
+        cause: Box<deltalake::DeltaTableError>,
     },
     /// Planning or running the frame failed (the frame's own error, e.g. an extraction's).
-    #[error("Delta table {path}: {action} failed: {source}")]
+    #[error("Delta table {path}: {action} failed: {cause}")]
     DataFusion {
         /// The table's folder.
         path: PathBuf,
         /// What was being done.
         action: &'static str,
-        /// The cause.
-        #[source]
-        source: Box<DataFusionError>,
+        /// The cause (its text is in the message: not a `source()`).
+        cause: Box<DataFusionError>,
     },
     /// The folder cannot be used.
     #[error("Delta table {path}: {message}")]
@@ -600,7 +598,7 @@ fn delta_err(path: &Path, action: &'static str, source: deltalake::DeltaTableErr
     DeltaError::Delta {
         path: path.to_path_buf(),
         action,
-        source: Box::new(source),
+        cause: Box::new(source),
     }
 }
 
@@ -608,6 +606,6 @@ fn df_err(path: &Path, action: &'static str, source: DataFusionError) -> DeltaEr
     DeltaError::DataFusion {
         path: path.to_path_buf(),
         action,
-        source: Box::new(source),
+        cause: Box::new(source),
     }
 }

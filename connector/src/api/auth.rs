@@ -66,11 +66,18 @@ pub(crate) struct Authenticator {
 #[derive(Debug, thiserror::Error)]
 enum TokenHttpError {
     #[error("{0}")]
-    Transport(#[from] reqwest::Error),
+    Transport(reqwest::Error),
     #[error("HTTP {status}: {body}")]
     Server { status: u16, body: String },
     #[error("{0}")]
     Build(String),
+}
+
+/// Not `#[from]`: the message is the transport error's own, so it is not also a `source()`.
+impl From<reqwest::Error> for TokenHttpError {
+    fn from(e: reqwest::Error) -> Self {
+        TokenHttpError::Transport(e)
+    }
 }
 
 impl Authenticator {

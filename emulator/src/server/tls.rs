@@ -36,7 +36,7 @@ pub(crate) async fn serve(state: Arc<OrgState>, addr: SocketAddr) -> Result<TlsL
         .map_err(|e| Error::Tls(format!("rustls rejected the certificate: {e}")))?;
     let listen_error = |source| Error::Listen {
         addr: addr.to_string(),
-        source,
+        cause: source,
     };
     let listener = std::net::TcpListener::bind(addr).map_err(listen_error)?;
     listener.set_nonblocking(true).map_err(listen_error)?;
