@@ -91,7 +91,7 @@ pub(crate) fn read_capped_file(path: &Path, max: u64) -> Result<Vec<u8>, String>
     if !meta.is_file() {
         return Err("it is not a regular file (a folder, device or pipe)".into());
     }
-    let too_big = || format!("it holds more than {max} bytes, the most read for this setting");
+    let too_big = || format!("it is too big: at most {max} bytes are read for this setting");
     if meta.len() > max {
         return Err(too_big());
     }

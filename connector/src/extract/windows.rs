@@ -362,10 +362,16 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("SystemModstamp span of Account"), "{text}");
         assert!(text.contains("`yesterday` is not a datetime"), "{text}");
-        let source = std::error::Error::source(&e).expect("chrono's error is kept");
+        // Kept as the error's `cause` (its text is in the message, so not its `source()`).
+        let Error::Protocol {
+            cause: Some(cause), ..
+        } = &e
+        else {
+            panic!("chrono's error is kept: {e:?}")
+        };
         assert!(
-            source.downcast_ref::<chrono::ParseError>().is_some(),
-            "{source:?}"
+            cause.downcast_ref::<chrono::ParseError>().is_some(),
+            "{cause:?}"
         );
         assert_eq!(parse_stamp("x", Some("")).ok(), Some(None));
         assert_eq!(
