@@ -41,17 +41,9 @@ pub(crate) fn connection_at(
     version: &str,
     objects: &[ObjectSelection],
 ) -> Connection {
-    let mut builder = Connection::builder()
-        .connection_name("Emulated")
-        .developer_name("emu")
-        .domain_url(org.base_url())
-        .client_credentials(org.client_id(), org.client_secret().into())
+    let mut builder = sfdf_testkit::connection(org)
         .api_type(api)
-        .api_version(version)
-        .http(HttpSettings {
-            retry: RetryConfig::fast(),
-            ..HttpSettings::default()
-        });
+        .api_version(version);
     for o in objects {
         builder = builder.object(o.clone());
     }
@@ -116,13 +108,9 @@ pub(crate) fn org_rows(
     object: &str,
     keep: impl Fn(&SObject) -> bool,
 ) -> HashMap<String, SObject> {
-    org.records(object)
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
-        .filter(|r| keep(r))
-        .map(|r| (r.id().to_string(), r))
-        .collect()
+    let mut rows = sfdf_testkit::org_rows(org, object);
+    rows.retain(|_, r| keep(r));
+    rows
 }
 
 /// Asserts the table holds exactly the org's rows (none lost, none duplicated, none
@@ -133,77 +121,5 @@ pub(crate) async fn assert_table_matches(
     expected: &HashMap<String, SObject>,
 ) {
     let batch = table_rows(target, object).await;
-    let id_col = batch.schema().index_of("Id").expect("Id column");
-    let ids = datafusion::arrow::compute::cast(batch.column(id_col), &DataType::Utf8).unwrap();
-    let ids = ids.as_string::<i32>();
-    let mut seen = HashSet::new();
-    for row in 0..batch.num_rows() {
-        let id = ids.value(row);
-        assert!(
-            seen.insert(id.to_string()),
-            "{object} {id} is in the table twice"
-        );
-        let record = expected
-            .get(id)
-            .unwrap_or_else(|| panic!("{object} {id} is in the table but not in the org"));
-        for (col, field) in batch.schema().fields().iter().enumerate() {
-            let want = record.get(field.name()).cloned().unwrap_or(Value::Null);
-            let got = value_at(batch.column(col).as_ref(), row);
-            assert!(
-                same(&got, &want),
-                "{object} {id}.{}: table has {got:?}, org has {want:?}",
-                field.name()
-            );
-        }
-    }
-    let lost: Vec<&String> = expected.keys().filter(|k| !seen.contains(*k)).collect();
-    assert!(
-        lost.is_empty(),
-        "{object}: {} rows missing from the table, e.g. {:?}",
-        lost.len(),
-        lost.first()
-    );
-}
-
-fn same(got: &Value, want: &Value) -> bool {
-    match (got, want) {
-        (Value::Double(a), Value::Double(b)) => (a - b).abs() <= 1e-6 * b.abs().max(1.0),
-        (Value::Double(a), Value::Int(b)) => (a - *b as f64).abs() < 1e-9,
-        (Value::Int(a), Value::Double(b)) => (*a as f64 - b).abs() < 1e-9,
-        (Value::Text(t), Value::Time(w)) => NaiveTime::parse_from_str(t, "%H:%M:%S%.f")
-            .map(|g| g == *w)
-            .unwrap_or(false),
-        _ => got == want,
-    }
-}
-
-fn value_at(array: &dyn Array, row: usize) -> Value {
-    if array.is_null(row) {
-        return Value::Null;
-    }
-    let any = array.as_any();
-    match array.data_type() {
-        DataType::Utf8 => Value::Text(array.as_string::<i32>().value(row).to_string()),
-        DataType::Utf8View => Value::Text(array.as_string_view().value(row).to_string()),
-        DataType::Boolean => Value::Bool(any.downcast_ref::<BooleanArray>().unwrap().value(row)),
-        DataType::Int32 => Value::Int(any.downcast_ref::<Int32Array>().unwrap().value(row) as i64),
-        DataType::Int64 => Value::Int(any.downcast_ref::<Int64Array>().unwrap().value(row)),
-        DataType::Float64 => Value::Double(any.downcast_ref::<Float64Array>().unwrap().value(row)),
-        DataType::Decimal128(_, s) => {
-            let v = any.downcast_ref::<Decimal128Array>().unwrap().value(row);
-            Value::Double(v as f64 / 10f64.powi(*s as i32))
-        }
-        DataType::Date32 => {
-            let d = any.downcast_ref::<Date32Array>().unwrap().value(row);
-            Value::Date(NaiveDate::from_num_days_from_ce_opt(d + 719_163).unwrap())
-        }
-        DataType::Timestamp(_, _) => {
-            let us = any
-                .downcast_ref::<TimestampMicrosecondArray>()
-                .unwrap()
-                .value(row);
-            Value::DateTime(DateTime::<Utc>::from_timestamp_micros(us).unwrap())
-        }
-        other => panic!("unexpected column type {other}"),
-    }
+    sfdf_testkit::assert_rows_match(&format!("synced {object}"), &batch, expected);
 }

@@ -6,7 +6,6 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
-use secrecy::SecretString;
 use sfdf_connector::Connection;
 use sfdf_connector::provider::{ContextBuilder, sql};
 use sfdf_emulator::{Api, EmulatedOrg, SObject, Value};
@@ -22,13 +21,8 @@ pub(crate) async fn org(rows: usize) -> EmulatedOrg {
 }
 
 pub(crate) fn connection(org: &EmulatedOrg) -> Connection {
-    Connection::builder()
+    sfdf_testkit::connection(org)
         .developer_name("demo")
-        .domain_url(org.base_url())
-        .client_credentials(
-            org.client_id(),
-            SecretString::from(org.client_secret().to_owned()),
-        )
         .build()
         .expect("valid connection")
 }
@@ -95,13 +89,7 @@ pub(crate) async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 /// The records a plain query sees: the recycle bin's soft-deleted rows only show with
 /// `queryAll`.
-pub(crate) fn live(org: &EmulatedOrg, object: &str) -> Vec<SObject> {
-    org.records(object)
-        .expect("object exists")
-        .into_iter()
-        .filter(|r| !matches!(r.get("IsDeleted"), Some(Value::Bool(true))))
-        .collect()
-}
+pub(crate) use sfdf_testkit::live_records as live;
 
 /// A field of an emulated record as text, the way Arrow prints it.
 pub(crate) fn text_of(value: Option<&Value>) -> Option<String> {
