@@ -2,18 +2,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use datafusion::arrow::array::{
-    Array, AsArray, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int32Array,
-    Int64Array, Time32MillisecondArray, TimestampMillisecondArray,
-};
-use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
-use sfdf_connector::{
-    ApiType, BulkPolling, Connection, ExtractPlan, HttpSettings, ObjectSelection, RetryConfig,
-};
-use sfdf_emulator::{EmulatedOrg, Value};
+use sfdf_connector::{ApiType, Connection, ExtractPlan, ObjectSelection};
+use sfdf_emulator::EmulatedOrg;
 
 pub(crate) async fn org(rows: usize, page_rows: usize) -> EmulatedOrg {
     EmulatedOrg::builder()

@@ -1,18 +1,12 @@
 //! Shared helpers: an org, a connection, a sync, and a table compared with the org.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use datafusion::arrow::array::{
-    Array, AsArray, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int32Array,
-    Int64Array, TimestampMicrosecondArray,
-};
-use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::prelude::SessionContext;
-use sfdf_connector::{ApiType, Connection, HttpSettings, ObjectSelection, RetryConfig, Session};
-use sfdf_emulator::{EmulatedOrg, SObject, Value};
+use sfdf_connector::{ApiType, Connection, ObjectSelection, Session};
+use sfdf_emulator::{EmulatedOrg, SObject};
 use sfdf_sync::delta::DeltaDir;
 use sfdf_sync::{ObjectReport, SyncOptions};
 

@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use sfdf_connector::Connection;
 use sfdf_connector::provider::{ContextBuilder, sql};
-use sfdf_emulator::{Api, EmulatedOrg, SObject, Value};
+use sfdf_emulator::{Api, EmulatedOrg, Value};
 
 /// A small org: fast to generate, big enough for every object to have rows.
 pub(crate) async fn org(rows: usize) -> EmulatedOrg {
