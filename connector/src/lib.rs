@@ -34,11 +34,13 @@ pub mod schema;
 mod session;
 mod suggest;
 
-pub use api::{ApiUsage, BulkPolling, RetryConfig, wait_for_job_cleanup};
+pub use api::{
+    ApiUsage, BulkPolling, DeletedRecord, DeletedRecords, RetryConfig, wait_for_job_cleanup,
+};
 pub use check::{CheckStep, ConnectionReport, StepStatus, test_connection};
 pub use config::{
     ApiType, ApiVersion, AuthType, CaBundle, Connection, ConnectionBuilder, Credentials,
-    HttpSettings, Limits, ObjectSelection,
+    HttpSettings, Limits, ObjectSelection, SyncSettings,
 };
 pub use error::{ConfigIssue, Error, IssueKind, JobState, Result, TransportError};
 pub use extract::{BatchStream, ExtractPlan, PlanOptions, SoqlQuery, SortKey};

@@ -11,7 +11,7 @@
 //! | Where and how to connect | [`EmulatedOrg::base_url`], [`client_id`](EmulatedOrg::client_id), [`client_secret`](EmulatedOrg::client_secret), [`username`](EmulatedOrg::username), [`password`](EmulatedOrg::password), [`access_token`](EmulatedOrg::access_token), [`refresh_token`](EmulatedOrg::refresh_token) |
 //! | Restricted callers | [`EmulatedOrgBuilder::client_app`] / [`EmulatedOrgBuilder::user`] with a [`Profile`] |
 //! | The org's own data | [`EmulatedOrg::records`], [`EmulatedOrg::record`] ([`SObject`], [`Value`]) |
-//! | Change data (moves SystemModstamp) | [`EmulatedOrg::create`], [`update`](EmulatedOrg::update), [`delete`](EmulatedOrg::delete), [`undelete`](EmulatedOrg::undelete), [`hard_delete`](EmulatedOrg::hard_delete), [`empty_recycle_bin`](EmulatedOrg::empty_recycle_bin) |
+//! | Change data (moves SystemModstamp) | [`EmulatedOrg::create`], [`update`](EmulatedOrg::update), [`delete`](EmulatedOrg::delete), [`undelete`](EmulatedOrg::undelete), [`hard_delete`](EmulatedOrg::hard_delete), [`empty_recycle_bin`](EmulatedOrg::empty_recycle_bin), [`purge_delete_log`](EmulatedOrg::purge_delete_log) |
 //! | What clients did | [`EmulatedOrg::requests`] ([`LoggedRequest`]), [`EmulatedOrg::clear_requests`] |
 //! | Make it misbehave | [`EmulatedOrg::faults`] ([`Faults`], [`Failure`]); over HTTP under `/__emulator/` |
 //!

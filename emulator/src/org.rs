@@ -491,6 +491,12 @@ impl EmulatedOrg {
         self.state.api_used.load(Ordering::Relaxed)
     }
 
+    /// Starts the daily API usage over, as the rolling 24 hours do (`Sforce-Limit-Info`
+    /// reports 0 used again).
+    pub fn reset_api_usage(&self) {
+        self.state.api_used.store(0, Ordering::Relaxed);
+    }
+
     /// Response body bytes the org has sent so far, as they went on the wire (after gzip, without
     /// headers), over every API. Benchmarks take the difference around a query to show what it
     /// cost to transfer.
@@ -592,9 +598,16 @@ impl EmulatedOrg {
         self.state.data.write().undelete(object, id, &user)
     }
 
-    /// Removes a record for good: no query, not even queryAll, sees it again.
+    /// Removes a record for good: no query, not even queryAll, sees it again; getDeleted
+    /// reports it until [`EmulatedOrg::purge_delete_log`].
     pub fn hard_delete(&self, object: &str, id: &str) -> Result<()> {
         self.state.data.write().hard_delete(object, id)
+    }
+
+    /// Purges the delete log (what getDeleted reads), as Salesforce does after about 15
+    /// days: deletes so far are no longer reported, and `earliestDateAvailable` is now.
+    pub fn purge_delete_log(&self) {
+        self.state.data.write().purge_delete_log()
     }
 
     /// Purges every soft-deleted record; returns how many were purged.

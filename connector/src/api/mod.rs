@@ -31,6 +31,7 @@ use url::Url;
 
 pub(crate) use cleanup::JobSlot;
 pub use cleanup::wait_for_job_cleanup;
+pub use rest::{DeletedRecord, DeletedRecords};
 pub(crate) use retry::Attempt;
 pub use retry::{BulkPolling, RetryConfig};
 pub use settings::{ApiVersion, CaBundle, Credentials, HttpSettings};

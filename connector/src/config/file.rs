@@ -79,6 +79,38 @@ pub struct ConnectionFile {
     /// HTTPS port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_bundle: Option<String>,
+    /// How `sfdf sync` runs: reconcile schedule, extraction concurrency, API budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncEntry>,
+}
+
+/// The `sync:` entry.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncEntry {
+    /// Also reconcile (find hard deletes, as `--reconcile` does) on every Nth sync of an
+    /// object; default: only when `--reconcile` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconcile_every: Option<u32>,
+    /// Extraction partitions read at once per object (Bulk result pages, or `SystemModstamp`
+    /// windows); default 4, at most 64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+    /// The share of the org's daily API limit a sync may bring the org's usage to, e.g.
+    /// `50%` (read from `Sforce-Limit-Info`); reached, the sync stops cleanly and the next
+    /// run resumes from the committed checkpoints. Default: no budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_budget: Option<ShareText>,
+}
+
+/// A share as written: `50%` or a fraction such as `0.5`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ShareText {
+    /// A fraction, `0.5`.
+    Fraction(f64),
+    /// A percentage, `50%`.
+    Percent(String),
 }
 
 /// One entry under `objects:`.

@@ -34,7 +34,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use file::{
-    ByteSizeText, ConnectionFile, LimitsEntry, ObjectEntry, VersionText, connection_json_schema,
+    ByteSizeText, ConnectionFile, LimitsEntry, ObjectEntry, ShareText, SyncEntry, VersionText,
+    connection_json_schema,
 };
 pub use rules::{is_valid_field_name, is_valid_object_name};
 
@@ -124,6 +125,34 @@ impl Credentials {
     }
 }
 
+/// How `sfdf sync` runs for this connection (the file's `sync:` entry).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SyncSettings {
+    /// Reconcile (find hard deletes) on every Nth sync of an object; `None`: only when asked.
+    pub reconcile_every: Option<std::num::NonZeroU32>,
+    /// Extraction partitions read at once per object.
+    pub concurrency: usize,
+    /// The share of the org's daily API limit (0 < share ≤ 1) the org's usage may reach
+    /// before a sync stops; `None`: no budget (only the org's own limit).
+    pub api_budget: Option<f64>,
+}
+
+impl SyncSettings {
+    /// Most partitions a sync reads at once.
+    pub const MAX_CONCURRENCY: usize = 64;
+}
+
+impl Default for SyncSettings {
+    /// Reconcile only when asked, 4 partitions at once, no API budget.
+    fn default() -> Self {
+        SyncSettings {
+            reconcile_every: None,
+            concurrency: 4,
+            api_budget: None,
+        }
+    }
+}
+
 /// One object chosen for syncing, with optional field list and data sync filter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectSelection {
@@ -178,6 +207,7 @@ pub struct Connection {
     pub(crate) api_version: ApiVersion,
     pub(crate) objects: Option<Vec<ObjectSelection>>,
     pub(crate) limits: Limits,
+    pub(crate) sync: SyncSettings,
     pub(crate) http: HttpSettings,
     pub(crate) warnings: Vec<String>,
 }
@@ -274,6 +304,10 @@ impl Connection {
     pub fn limits(&self) -> Limits {
         self.limits
     }
+    /// How `sfdf sync` runs (the `sync:` entry).
+    pub fn sync_settings(&self) -> SyncSettings {
+        self.sync
+    }
     /// HTTP settings (timeouts, concurrency, retries).
     pub fn http(&self) -> &HttpSettings {
         &self.http
@@ -367,6 +401,11 @@ impl ConnectionBuilder {
     /// Per-object limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.draft.limits = Some(limits);
+        self
+    }
+    /// How `sfdf sync` runs; checked by [`Self::build`] like the file's `sync:` entry.
+    pub fn sync_settings(mut self, sync: SyncSettings) -> Self {
+        self.draft.sync = Some(sync);
         self
     }
     /// HTTP settings.

@@ -6,11 +6,11 @@ use std::path::Path;
 use secrecy::SecretString;
 use url::Url;
 
-use super::file::{ByteSizeText, ConnectionFile, VersionText};
+use super::file::{ByteSizeText, ConnectionFile, ShareText, SyncEntry, VersionText};
 use super::secret::{self, Origin};
 use super::{
     ApiType, ApiVersion, AuthType, CaBundle, Connection, Credentials, HttpSettings, Limits,
-    ObjectSelection,
+    ObjectSelection, SyncSettings,
 };
 use crate::error::{ConfigIssue, Error, IssueKind, Result};
 
@@ -33,6 +33,8 @@ pub(crate) struct Draft {
     pub objects: Option<Vec<ObjectSelection>>,
     pub limits: Option<Limits>,
     pub limits_text: Option<(Option<u64>, Option<ByteSizeText>)>,
+    pub sync: Option<SyncSettings>,
+    pub sync_text: Option<SyncEntry>,
     pub http: HttpSettings,
     /// The `ca_bundle` file, relative paths already anchored at the connection file's folder.
     pub ca_bundle: Option<std::path::PathBuf>,
@@ -114,6 +116,7 @@ pub(crate) fn from_file(
         Some(dir) if Path::new(path.trim()).is_relative() => dir.join(path.trim()),
         _ => path.trim().into(),
     });
+    d.sync_text = file.sync;
     validate(d)
 }
 
@@ -429,6 +432,7 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
             )),
         }
     }
+    let sync = sync_settings(d.sync.take(), d.sync_text.take(), &mut issues);
     if d.http.max_concurrency == 0 {
         issues.push(issue(
             "http.max_concurrency",
@@ -459,6 +463,7 @@ pub(crate) fn validate(mut d: Draft) -> Result<Connection> {
             api_version,
             objects,
             limits,
+            sync,
             http: d.http,
             warnings,
         }),
@@ -596,6 +601,81 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
+    }
+}
+
+/// The `sync:` settings: the builder's, else the file's on top of the defaults; each
+/// out-of-range value is an issue naming it.
+fn sync_settings(
+    built: Option<SyncSettings>,
+    text: Option<SyncEntry>,
+    issues: &mut Vec<ConfigIssue>,
+) -> SyncSettings {
+    let mut sync = built.unwrap_or_default();
+    let mut concurrency = Some(sync.concurrency as u64);
+    let mut reconcile_every = sync.reconcile_every.map(|n| n.get());
+    let mut budget = sync.api_budget;
+    if let Some(text) = text {
+        if let Some(n) = text.reconcile_every {
+            reconcile_every = Some(n);
+        }
+        if let Some(n) = text.concurrency {
+            concurrency = Some(u64::from(n));
+        }
+        if let Some(share) = &text.api_budget {
+            match parse_share(share) {
+                Some(b) => budget = Some(b),
+                None => {
+                    budget = None;
+                    issues.push(issue(
+                        "sync.api_budget",
+                        "is not a share",
+                        "write a percentage such as `50%`, or a fraction such as 0.5",
+                    ))
+                }
+            }
+        }
+    }
+    match reconcile_every.map(std::num::NonZeroU32::new) {
+        Some(None) => issues.push(issue(
+            "sync.reconcile_every",
+            "is 0",
+            "write how many syncs apart a reconcile runs (1: every sync), or leave it out to reconcile only with --reconcile",
+        )),
+        Some(n) => sync.reconcile_every = n,
+        None => sync.reconcile_every = None,
+    }
+    match concurrency {
+        Some(n) if (1..=SyncSettings::MAX_CONCURRENCY as u64).contains(&n) => {
+            sync.concurrency = n as usize
+        }
+        Some(n) => issues.push(issue(
+            "sync.concurrency",
+            format!("{n} is out of range"),
+            format!("use 1 to {}", SyncSettings::MAX_CONCURRENCY),
+        )),
+        None => {}
+    }
+    match budget {
+        Some(b) if b.is_nan() || b <= 0.0 || b > 1.0 => issues.push(issue(
+            "sync.api_budget",
+            format!("{}% is out of range", b * 100.0),
+            "use more than 0% and at most 100% of the org's daily API limit",
+        )),
+        b => sync.api_budget = b,
+    }
+    sync
+}
+
+/// `50%` → 0.5; `0.5` → 0.5.
+fn parse_share(text: &ShareText) -> Option<f64> {
+    match text {
+        ShareText::Fraction(f) => f.is_finite().then_some(*f),
+        ShareText::Percent(t) => {
+            let number = t.trim().strip_suffix('%')?.trim();
+            let p: f64 = number.parse().ok()?;
+            p.is_finite().then_some(p / 100.0)
+        }
     }
 }
 

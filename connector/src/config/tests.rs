@@ -305,6 +305,38 @@ fn object_and_field_names_and_filters_are_checked() {
 }
 
 #[test]
+fn sync_rules() {
+    assert_eq!(load(GOOD).unwrap().sync_settings(), SyncSettings::default());
+    let s = |t: &str| format!("{GOOD}sync: {t}\n");
+    let c = load(&s(
+        "{ reconcile_every: 10, concurrency: 8, api_budget: 50% }",
+    ))
+    .unwrap();
+    let sync = c.sync_settings();
+    assert_eq!(sync.reconcile_every.map(|n| n.get()), Some(10));
+    assert_eq!(sync.concurrency, 8);
+    assert_eq!(sync.api_budget, Some(0.5));
+    assert_eq!(
+        load(&s("{ api_budget: 0.25 }"))
+            .unwrap()
+            .sync_settings()
+            .api_budget,
+        Some(0.25)
+    );
+    assert_eq!(
+        settings(&s("{ reconcile_every: 0 }")),
+        ["sync.reconcile_every"]
+    );
+    assert_eq!(settings(&s("{ concurrency: 0 }")), ["sync.concurrency"]);
+    assert_eq!(settings(&s("{ concurrency: 65 }")), ["sync.concurrency"]);
+    assert_eq!(settings(&s("{ api_budget: 150% }")), ["sync.api_budget"]);
+    assert_eq!(settings(&s("{ api_budget: 0% }")), ["sync.api_budget"]);
+    assert_eq!(settings(&s("{ api_budget: half }")), ["sync.api_budget"]);
+    let e = load(&s("{ reconcile_every: 0 }")).unwrap_err().to_string();
+    assert!(e.contains("--reconcile"), "{e}");
+}
+
+#[test]
 fn limits_rules() {
     let l = |t: &str| {
         with(

@@ -364,6 +364,20 @@ impl Session {
         Ok(rows)
     }
 
+    /// The records of `object` deleted between `start` and `end`, from the org's delete
+    /// log (REST `getDeleted`; one call, whatever the connection's API type). Salesforce
+    /// keeps about 15 days of it, less when the log is large or the recycle bin emptied:
+    /// [`DeletedRecords::earliest_date_available`] says from when the answer is complete.
+    pub async fn deleted_records(
+        &self,
+        object: &str,
+        start: chrono::DateTime<chrono::Utc>,
+        end: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::api::DeletedRecords> {
+        let object = self.describe(object).await?;
+        rest::deleted(&self.inner.client, &object.name, start, end).await
+    }
+
     /// Plans and streams a whole query (every partition, in order).
     pub async fn extract(&self, query: &SoqlQuery) -> Result<BatchStream> {
         Ok(self.plan(query).await?.stream())

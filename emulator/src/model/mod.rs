@@ -23,8 +23,11 @@ pub(crate) struct Table {
     pub def: ObjectDef,
     base_rows: usize,
     rows: OnceLock<Vec<Option<Row>>>,
-    /// (id, deletion time) of soft deletes, for getDeleted.
+    /// (id, deletion time) of soft and hard deletes, for getDeleted.
     pub deleted_log: Vec<(String, DateTime<Utc>)>,
+    /// When the delete log was last purged ([`OrgData::purge_delete_log`]): getDeleted's
+    /// `earliestDateAvailable`, the log is complete only from then on.
+    pub log_purged_at: Option<DateTime<Utc>>,
 }
 
 /// All objects and their rows.
@@ -50,6 +53,7 @@ impl OrgData {
                     base_rows,
                     rows: OnceLock::new(),
                     deleted_log: Vec::new(),
+                    log_purged_at: None,
                 }
             })
             .collect();
@@ -357,13 +361,32 @@ impl OrgData {
         Ok(())
     }
 
-    /// Removes a record for good (no queryAll, no getDeleted after the log entry ages out).
+    /// Removes a record for good: no query, not even queryAll, sees it again; getDeleted
+    /// does, until the delete log is purged (a record already in the recycle bin is in the
+    /// log since its soft delete).
     pub(crate) fn hard_delete(&mut self, object: &str, id: &str) -> Result<()> {
         let (t, index) = self.locate(object, id)?;
+        let was_live = !self.is_deleted(t, index);
         if let Some(slot) = self.rows_mut(t).get_mut(index) {
             *slot = None;
         }
+        if was_live {
+            let stamp = self.next_stamp();
+            let canonical = ids::make(self.tables[t].def.key_prefix, index);
+            self.tables[t].deleted_log.push((canonical, stamp));
+        }
         Ok(())
+    }
+
+    /// Purges the delete log of every object, as Salesforce does after about 15 days (or
+    /// every 2 hours when the log is large): getDeleted no longer reports the deletes so
+    /// far, and its `earliestDateAvailable` moves to now.
+    pub(crate) fn purge_delete_log(&mut self) {
+        let now = self.next_stamp();
+        for table in &mut self.tables {
+            table.deleted_log.clear();
+            table.log_purged_at = Some(now);
+        }
     }
 
     /// Purges every soft-deleted record of every object (empties the recycle bin).

@@ -494,12 +494,12 @@ pub(crate) async fn deleted(
         .filter(|(_, t)| *t >= start && *t < end)
         .map(|(id, t)| json!({"id": id, "deletedDate": rest_datetime(*t)}))
         .collect();
+    // The log is complete from its last purge on, at most the 15 days Salesforce keeps.
+    let horizon = minute(Utc::now() - Duration::days(15));
     let earliest = table
-        .deleted_log
-        .iter()
-        .map(|(_, t)| minute(*t))
-        .min()
-        .unwrap_or(start);
+        .log_purged_at
+        .map(minute)
+        .map_or(horizon, |p| p.max(horizon));
     json_ok(&json!({
         "deletedRecords": records,
         "earliestDateAvailable": rest_datetime(earliest),
