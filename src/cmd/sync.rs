@@ -20,8 +20,8 @@ pub(crate) struct Args {
     /// sync would do.
     #[arg(long)]
     pub full: bool,
-    /// Also remove rows the org no longer has (hard deletes, purged recycle bin, rows that
-    /// left the sync filter): one Id-only extraction per object.
+    /// After an incremental sync, also remove rows the org deleted for good (hard deletes,
+    /// purged recycle bin): getDeleted within its 15 days, else an Id-only comparison.
     #[arg(long)]
     pub reconcile: bool,
     /// The folder of the tables: `<target>/<developer name>/<object>/` (default:

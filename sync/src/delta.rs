@@ -80,9 +80,9 @@ pub type Result<T> = std::result::Result<T, DeltaError>;
 /// What a commit records besides the data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Commit {
-    /// An application transaction (`txn` action): app id and version. Readers get it back
-    /// with [`DeltaDir::app_version`]; it is committed with the data or not at all.
-    pub txn: Option<(String, i64)>,
+    /// Application transactions (`txn` actions): app id and version each. Readers get them
+    /// back with [`DeltaDir::app_version`]; they are committed with the data or not at all.
+    pub txns: Vec<(String, i64)>,
     /// Table properties (`metaData.configuration`) of a table this write creates (as an
     /// empty version 0 before the data's); an existing table's properties are changed with
     /// [`DeltaDir::set_properties`].
@@ -91,11 +91,12 @@ pub struct Commit {
 
 impl Commit {
     fn commit_properties(&self) -> CommitProperties {
-        let mut props = CommitProperties::default();
-        if let Some((app, version)) = &self.txn {
-            props = props.with_application_transaction(Transaction::new(app, *version));
-        }
-        props
+        CommitProperties::default().with_application_transactions(
+            self.txns
+                .iter()
+                .map(|(app, version)| Transaction::new(app, *version))
+                .collect(),
+        )
     }
 }
 
@@ -395,17 +396,21 @@ impl DeltaDir {
         Ok(metrics.num_deleted_rows.unwrap_or(0) as u64)
     }
 
-    /// Records `commit`'s transaction alone (a version with no data change): a checkpoint
+    /// Records `commit`'s transactions alone (a version with no data change): a checkpoint
     /// that moved while no row did.
     pub async fn commit_txn(&mut self, commit: &Commit) -> Result<()> {
-        let Some((app, version)) = &commit.txn else {
+        if commit.txns.is_empty() {
             return Ok(());
-        };
+        }
         let snapshot = self
             .table
             .snapshot()
             .map_err(|source| delta_err(&self.path, "recording the transaction", source))?;
-        let actions = vec![Action::Txn(Transaction::new(app, *version))];
+        let actions = commit
+            .txns
+            .iter()
+            .map(|(app, version)| Action::Txn(Transaction::new(app, *version)))
+            .collect();
         let operation = DeltaOperation::Write {
             mode: SaveMode::Append,
             partition_by: None,

@@ -10,8 +10,10 @@
 //! How a sync decides and what it commits is told in `docs/sync.md`.
 #![warn(missing_docs)]
 
+mod budget;
 pub mod delta;
 mod object;
+mod reconcile;
 mod report;
 mod serve;
 mod source;
@@ -52,13 +54,15 @@ pub struct SyncOptions {
     pub objects: Vec<String>,
     /// Full sync even where an incremental one would do.
     pub full: bool,
-    /// After the sync, remove rows the org no longer has (hard deletes, purged recycle
-    /// bin, rows that left the sync filter) by comparing Ids.
+    /// After an incremental sync, remove rows the org no longer has (hard deletes, purged
+    /// recycle bin): getDeleted within its window, else an Id comparison (see
+    /// `docs/sync.md`). The connection's `sync.reconcile_every` also asks for it.
     pub reconcile: bool,
     /// How far before the checkpoint an incremental sync reads again (late commits and
     /// clock differences).
     pub lookback: Duration,
-    /// Extraction tuning (partitions, windows, batch size).
+    /// Extraction tuning (windows, batch size); the partitions read at once are the
+    /// connection's `sync.concurrency`.
     pub plan: PlanOptions,
     /// Told how each object's extraction advances (e.g. to draw a progress bar).
     pub progress: Option<ProgressFn>,

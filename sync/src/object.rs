@@ -4,23 +4,20 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration as ChronoDuration, SubsecRound, Utc};
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::compute::kernels::aggregate::max;
-use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMillisecondType};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
-use sfdf_connector::{ExtractPlan, Session, SoqlQuery};
+use sfdf_connector::{ExtractPlan, PlanOptions, Session, SoqlQuery};
 
 use crate::delta::{self, Commit, DeltaDir, MergeCounts};
 use crate::report::{Mode, ObjectReport};
-use crate::source;
-use crate::state::{Source, from_version, to_version};
-use crate::{SyncOptions, table_dir};
+use crate::state::{Source, SyncCount, from_version, to_version};
+use crate::{SyncOptions, budget, reconcile, source, table_dir};
 
 /// Fields every synced table holds besides the configured ones (appended when missing and
 /// the object has them): the key, the checkpoint fields and the delete flag.
-const KEY: &str = "Id";
+pub(crate) const KEY: &str = "Id";
 const DELETED: &str = "IsDeleted";
 const CHECKPOINT_FIELDS: [&str; 2] = ["SystemModstamp", "LastModifiedDate"];
 
@@ -35,6 +32,8 @@ pub async fn sync_object(session: &Session, object: &str, options: &SyncOptions)
             table: String::new(),
             mode: Mode::Full,
             reason: None,
+            fallback: None,
+            reconcile: None,
             rows_read: 0,
             inserted: 0,
             updated: 0,
@@ -55,8 +54,8 @@ pub async fn sync_object(session: &Session, object: &str, options: &SyncOptions)
     run.report
 }
 
-struct Run {
-    report: ObjectReport,
+pub(crate) struct Run {
+    pub(crate) report: ObjectReport,
 }
 
 impl Run {
@@ -66,6 +65,9 @@ impl Run {
         object: &str,
         options: &SyncOptions,
     ) -> Result<(), String> {
+        if let Some(why) = budget::spent(session) {
+            return Err(why);
+        }
         let base = session.query_for(object).await.map_err(|e| e.to_string())?;
         let described = session.describe(object).await.map_err(|e| e.to_string())?;
         let object = described.name.clone();
@@ -75,6 +77,11 @@ impl Run {
             .iter()
             .find(|f| has(f))
             .map(|f| f.to_string());
+        self.report.fallback = match checkpoint_field.as_deref() {
+            Some(f) if f == CHECKPOINT_FIELDS[0] => None,
+            Some(f) => Some(format!("no SystemModstamp: checkpoint on {f}")),
+            None => Some("no SystemModstamp or LastModifiedDate: every sync is full".into()),
+        };
         let mut fields = base.columns.clone();
         for extra in [Some(KEY), checkpoint_field.as_deref(), Some(DELETED)]
             .into_iter()
@@ -86,6 +93,11 @@ impl Run {
         }
         let query = base.clone().columns(fields.clone());
         let connection = session.connection();
+        let settings = connection.sync_settings();
+        let plan_options = PlanOptions {
+            partitions: settings.concurrency,
+            ..options.plan.clone()
+        };
         let source = Source {
             connection: connection.developer_name().to_string(),
             object: object.clone(),
@@ -120,29 +132,39 @@ impl Run {
         } else {
             None
         };
+        let syncs = SyncCount::read(&dir_path);
         match (full_reason, checkpoint, checkpoint_field.as_deref()) {
             (None, Some(checkpoint), Some(field)) => {
                 self.report.mode = Mode::Incremental;
-                if field != CHECKPOINT_FIELDS[0] {
-                    // The fallback is said in the summary.
-                    self.report.reason = Some(format!(
-                        "{object} has no SystemModstamp: checkpoint on {field}"
-                    ));
-                }
                 self.incremental(
-                    session, &mut dir, &query, &source, field, checkpoint, options,
+                    session,
+                    &mut dir,
+                    &query,
+                    &source,
+                    field,
+                    checkpoint,
+                    options,
+                    &plan_options,
                 )
                 .await?;
+                // Every Nth sync reconciles (`sync.reconcile_every`), besides --reconcile.
+                let due = settings
+                    .reconcile_every
+                    .is_some_and(|n| syncs.since_reconcile + 1 >= u64::from(n.get()));
+                if options.reconcile || due {
+                    reconcile::run(self, session, &mut dir, &base, &source, options).await?;
+                }
             }
             (reason, _, _) => {
                 self.report.mode = Mode::Full;
                 self.report.reason = reason;
-                self.full(session, &mut dir, &query, &source, options)
+                self.full(session, &mut dir, &query, &source, options, &plan_options)
                     .await?;
+                if options.reconcile {
+                    // A full sync read every row the org has: nothing is left to find.
+                    self.report.reconcile = Some("not needed after a full sync".into());
+                }
             }
-        }
-        if options.reconcile {
-            self.reconcile(session, &mut dir, &base, options).await?;
         }
         self.report.version = dir.version();
         if dir.properties() != source.properties() {
@@ -152,6 +174,15 @@ impl Run {
                 .await
                 .map_err(|e| e.to_string())?;
         }
+        // Killed before this, the next sync counts one sync fewer: harmless.
+        let since_reconcile = if self.report.mode == Mode::Full || self.report.reconcile.is_some() {
+            0
+        } else {
+            syncs.since_reconcile + 1
+        };
+        SyncCount { since_reconcile }
+            .write(&dir_path)
+            .map_err(|e| format!("{object}: {e}"))?;
         Ok(())
     }
 
@@ -162,22 +193,24 @@ impl Run {
         query: &SoqlQuery,
         source: &Source,
         options: &SyncOptions,
+        plan_options: &PlanOptions,
     ) -> Result<(), String> {
-        // The checkpoint of a full sync is the moment the extraction starts: every row
-        // changed later has a later stamp (within the lookback's allowance for clocks).
         let start = Utc::now();
         let plan = session
-            .plan_with(query, &options.plan)
+            .plan_with(query, plan_options)
             .await
             .map_err(|e| e.to_string())?;
-        let (stream, seen) = source::read(&plan, on_batch(session, &plan, options));
+        let (stream, seen) = source::read(&plan, watch(session, &plan, options));
         let ctx = SessionContext::new();
         let frame = delta::stream_frame(&ctx, stream).map_err(|e| e.to_string())?;
+        // The checkpoint and the reconcile point: the moment the extraction started (see
+        // docs/sync.md, "Checkpoints", for why not the newest stamp read).
+        let mut txns = vec![(source.reconcile_app_id(), to_version(start))];
+        if source.checkpoint_field.is_some() {
+            txns.push((source.checkpoint_app_id(), to_version(start)));
+        }
         let commit = Commit {
-            txn: source
-                .checkpoint_field
-                .as_ref()
-                .map(|_| (source.checkpoint_app_id(), to_version(start))),
+            txns,
             properties: source.properties(),
         };
         let written = dir.overwrite(frame, &commit).await;
@@ -188,7 +221,7 @@ impl Run {
             return Err(extraction_error(&seen).unwrap_or_else(|| e.to_string()));
         }
         self.report.inserted = rows;
-        if commit.txn.is_some() {
+        if source.checkpoint_field.is_some() {
             self.report.checkpoint = Some(start.to_rfc3339());
         }
         Ok(())
@@ -204,13 +237,10 @@ impl Run {
         field: &str,
         checkpoint: DateTime<Utc>,
         options: &SyncOptions,
+        plan_options: &PlanOptions,
     ) -> Result<(), String> {
         let start = Utc::now();
-        let lookback = ChronoDuration::from_std(options.lookback).unwrap_or(ChronoDuration::MAX);
-        let since = checkpoint
-            .checked_sub_signed(lookback)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC)
-            .trunc_subsecs(0);
+        let since = before(checkpoint, options.lookback).trunc_subsecs(0);
         let condition = soql::parse_where(&format!(
             "{field} >= {}",
             since.format("%Y-%m-%dT%H:%M:%SZ")
@@ -218,17 +248,21 @@ impl Run {
         .map_err(|e| format!("internal: checkpoint condition: {e}"))?;
         let query = query.clone().and_filter(condition).include_deleted(true);
         let plan = session
-            .plan_with(&query, &options.plan)
+            .plan_with(&query, plan_options)
             .await
             .map_err(|e| e.to_string())?;
-        let batches = collect(&plan, on_batch(session, &plan, options)).await;
+        let batches = collect(&plan, watch(session, &plan, options)).await;
         self.report.bytes += plan.bytes_read();
         let batches = batches?;
         self.report.rows_read += batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
         // The new checkpoint: the newest stamp seen, but no later than this extraction's
         // start (a row changed while the cursor ran may carry a later stamp than one read
         // before it changed).
-        let newest = newest_stamp(&batches, field);
+        let newest = batches
+            .iter()
+            .filter_map(|b| source::newest_stamp(b, field))
+            .max()
+            .and_then(DateTime::from_timestamp_millis);
         let next = match newest {
             Some(n) => checkpoint.max(n.min(start)),
             None => checkpoint,
@@ -238,7 +272,7 @@ impl Run {
             .await
             .map_err(|e| e.to_string())?;
         let commit = Commit {
-            txn: Some((source.checkpoint_app_id(), to_version(next))),
+            txns: vec![(source.checkpoint_app_id(), to_version(next))],
             properties: Default::default(),
         };
         let changed_rows: usize = changes.iter().map(|b| b.num_rows()).sum();
@@ -262,90 +296,48 @@ impl Run {
         self.report.checkpoint = Some(next.to_rfc3339());
         Ok(())
     }
+}
 
-    /// Removes the table's rows whose Id the org no longer returns (hard deletes, purged
-    /// recycle bin, rows that left the sync filter): one Id-only extraction and an
-    /// anti-join.
-    async fn reconcile(
-        &mut self,
-        session: &Session,
-        dir: &mut DeltaDir,
-        base: &SoqlQuery,
-        options: &SyncOptions,
-    ) -> Result<(), String> {
-        if !dir.exists() {
-            return Ok(());
-        }
-        let query = base.clone().columns([KEY]);
-        let plan = session.plan(&query).await.map_err(|e| e.to_string())?;
-        let ids = collect(&plan, on_batch(session, &plan, options)).await;
-        self.report.bytes += plan.bytes_read();
-        let ids = ids?;
-        let ctx = SessionContext::new();
-        let table = MemTable::try_new(plan.schema(), vec![ids]).map_err(|e| e.to_string())?;
-        ctx.register_table("org_ids", Arc::new(table))
-            .map_err(|e| e.to_string())?;
-        let provider = dir.provider(&ctx).await.map_err(|e| e.to_string())?;
-        ctx.register_table("synced", provider)
-            .map_err(|e| e.to_string())?;
-        let gone = ctx
-            .sql(&format!(
-                r#"SELECT s."{KEY}" FROM synced s LEFT ANTI JOIN org_ids o ON s."{KEY}" = o."{KEY}""#
-            ))
-            .await
-            .map_err(|e| e.to_string())?
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut ids = Vec::new();
-        for batch in &gone {
-            // Parquet scans may give strings as views.
-            let column = datafusion::arrow::compute::cast(batch.column(0), &DataType::Utf8)
-                .map_err(|e| e.to_string())?;
-            let column = column.as_string::<i32>();
-            ids.extend((0..column.len()).map(|i| column.value(i).to_string()));
-        }
-        let gone = ids;
-        let deleted = dir
-            .delete_keys(KEY, &gone, &Commit::default())
-            .await
-            .map_err(|e| e.to_string())?;
-        self.report.deleted += deleted;
-        Ok(())
-    }
+/// `at` minus `lookback`, clamped to the earliest time.
+pub(crate) fn before(at: DateTime<Utc>, lookback: std::time::Duration) -> DateTime<Utc> {
+    let lookback = ChronoDuration::from_std(lookback).unwrap_or(ChronoDuration::MAX);
+    at.checked_sub_signed(lookback)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 fn dir_has_flag(plan: &ExtractPlan) -> bool {
     plan.schema().field_with_name(DELETED).is_ok()
 }
 
-/// Reports the progress of `plan`'s extraction to the options' callback, if any.
-fn on_batch(
-    session: &Session,
-    plan: &ExtractPlan,
-    options: &SyncOptions,
-) -> Option<source::OnBatch> {
-    let progress = options.progress.clone()?;
-    let plan = plan.clone();
-    let session = session.clone();
-    let calls_before = session.calls_made();
-    let object = plan.query().object.clone();
-    Some(Box::new(move |rows| {
-        (progress.0)(&crate::Progress {
-            object: object.clone(),
-            rows,
-            bytes: plan.bytes_read(),
-            api_calls: session.calls_made() - calls_before,
-        })
-    }))
+/// What to watch while `plan` is read: progress to the options' callback, the newest
+/// `stamp`, and the connection's API budget.
+pub(crate) fn watch(session: &Session, plan: &ExtractPlan, options: &SyncOptions) -> source::Watch {
+    let on_batch = options.progress.clone().map(|progress| {
+        let plan = plan.clone();
+        let session = session.clone();
+        let calls_before = session.calls_made();
+        let object = plan.query().object.clone();
+        Box::new(move |rows| {
+            (progress.0)(&crate::Progress {
+                object: object.clone(),
+                rows,
+                bytes: plan.bytes_read(),
+                api_calls: session.calls_made() - calls_before,
+            })
+        }) as source::OnBatch
+    });
+    source::Watch {
+        on_batch,
+        stop: budget::stop_when(session),
+    }
 }
 
 /// Reads a whole plan into memory (an incremental sync's changes, an Id list).
-async fn collect(
+pub(crate) async fn collect(
     plan: &ExtractPlan,
-    on_batch: Option<source::OnBatch>,
+    watch: source::Watch,
 ) -> Result<Vec<RecordBatch>, String> {
-    let (stream, seen) = source::read(plan, on_batch);
+    let (stream, seen) = source::read(plan, watch);
     match stream.try_collect().await {
         Ok(b) => Ok(b),
         Err(e) => Err(extraction_error(&seen).unwrap_or_else(|| e.to_string())),
@@ -353,28 +345,7 @@ async fn collect(
 }
 
 fn extraction_error(seen: &source::SeenRef) -> Option<String> {
-    seen.lock().ok()?.error.as_ref().map(|e| e.to_string())
-}
-
-/// The newest value of a timestamp column.
-fn newest_stamp(batches: &[RecordBatch], field: &str) -> Option<DateTime<Utc>> {
-    let mut newest: Option<i64> = None;
-    for batch in batches {
-        let Ok(i) = batch.schema().index_of(field) else {
-            continue;
-        };
-        let column = batch.column(i);
-        if !matches!(
-            column.data_type(),
-            DataType::Timestamp(TimeUnit::Millisecond, _)
-        ) {
-            continue;
-        }
-        if let Some(m) = max(column.as_primitive::<TimestampMillisecondType>()) {
-            newest = Some(newest.map_or(m, |n| n.max(m)));
-        }
-    }
-    DateTime::<Utc>::from_timestamp_millis(newest?)
+    seen.lock().ok()?.error.clone()
 }
 
 /// The rows of an incremental extraction that change the table: the newest version of each

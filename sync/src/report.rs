@@ -32,6 +32,12 @@ pub struct ObjectReport {
     pub mode: Mode,
     /// Why a full sync (first sync, `--full`, a changed configuration, no checkpoint field).
     pub reason: Option<String>,
+    /// The checkpoint fallback of an object without `SystemModstamp`: `LastModifiedDate`, or
+    /// a full sync every time.
+    pub fallback: Option<String>,
+    /// How hard deletes were looked for, when they were: `getDeleted …`, or `Id comparison
+    /// (why)`.
+    pub reconcile: Option<String>,
     /// Rows read from the org.
     pub rows_read: u64,
     /// Rows inserted (a full sync: every row written).
@@ -82,6 +88,12 @@ impl ObjectReport {
         }
         if let Some(r) = &self.reason {
             line.push_str(&format!(" ({r})"));
+        }
+        if let Some(f) = &self.fallback {
+            line.push_str(&format!("; {f}"));
+        }
+        if let Some(r) = &self.reconcile {
+            line.push_str(&format!("; reconcile: {r}"));
         }
         line
     }

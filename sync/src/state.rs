@@ -112,6 +112,43 @@ impl Source {
     pub fn checkpoint_app_id(&self) -> String {
         format!("sfdf.sync:{}:{}", self.connection, self.object)
     }
+
+    /// The application id of this table's reconcile point: the table holds no row the org
+    /// deleted before it (set by a full sync and by each reconcile).
+    pub fn reconcile_app_id(&self) -> String {
+        format!("sfdf.reconcile:{}:{}", self.connection, self.object)
+    }
+}
+
+/// How many syncs of a table ran since its last reconcile (for `sync.reconcile_every`).
+/// Kept next to the table in `_sfdf_sync.json` (Delta readers and `VACUUM` leave files
+/// starting with `_` alone); a lost or stale count only moves the next reconcile by a sync.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncCount {
+    /// Syncs since the last reconcile (or full sync).
+    pub since_reconcile: u64,
+}
+
+const SYNC_COUNT_FILE: &str = "_sfdf_sync.json";
+
+impl SyncCount {
+    /// The count stored in a table's folder (0 when there is none or it does not read).
+    pub fn read(table: &std::path::Path) -> SyncCount {
+        let since_reconcile = std::fs::read(table.join(SYNC_COUNT_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v.get("syncs_since_reconcile")?.as_u64())
+            .unwrap_or(0);
+        SyncCount { since_reconcile }
+    }
+
+    /// Stores the count (written aside, then renamed: never half a file).
+    pub fn write(&self, table: &std::path::Path) -> std::io::Result<()> {
+        let tmp = table.join(format!("{SYNC_COUNT_FILE}.tmp"));
+        let doc = serde_json::json!({ "syncs_since_reconcile": self.since_reconcile });
+        std::fs::write(&tmp, doc.to_string())?;
+        std::fs::rename(&tmp, table.join(SYNC_COUNT_FILE))
+    }
 }
 
 /// A checkpoint as a `txn` version: epoch milliseconds.

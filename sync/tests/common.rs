@@ -5,7 +5,7 @@ use std::path::Path;
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::prelude::SessionContext;
-use sfdf_connector::{ApiType, Connection, ObjectSelection, Session};
+use sfdf_connector::{ApiType, Connection, ObjectSelection, Session, SyncSettings};
 use sfdf_emulator::{EmulatedOrg, SObject};
 use sfdf_sync::delta::DeltaDir;
 use sfdf_sync::{ObjectReport, SyncOptions};
@@ -35,7 +35,19 @@ pub(crate) fn connection_at(
     version: &str,
     objects: &[ObjectSelection],
 ) -> Connection {
+    connection_with(org, api, version, objects, SyncSettings::default())
+}
+
+/// A connection with `sync:` settings.
+pub(crate) fn connection_with(
+    org: &EmulatedOrg,
+    api: ApiType,
+    version: &str,
+    objects: &[ObjectSelection],
+    sync: SyncSettings,
+) -> Connection {
     let mut builder = sfdf_testkit::connection(org)
+        .sync_settings(sync)
         .api_type(api)
         .api_version(version);
     for o in objects {
@@ -80,6 +92,22 @@ pub(crate) async fn sync_after(
         assert!(r.ok(), "{}", r.line());
     }
     reports
+}
+
+/// Syncs and returns the reports, whether objects failed or not.
+pub async fn sync_any(connection: &Connection, options: &SyncOptions) -> Vec<ObjectReport> {
+    let session = Session::connect(connection).await.expect("session");
+    sfdf_sync::sync(&session, options)
+        .await
+        .expect("objects to sync")
+}
+
+/// The table's version, `None` without a table.
+pub async fn table_version(target: &Path, object: &str) -> Option<u64> {
+    DeltaDir::open(&sfdf_sync::table_dir(target, "emu", object))
+        .await
+        .expect("table opens")
+        .version()
 }
 
 /// Every row of the table (current version).

@@ -6,3 +6,5 @@ mod config;
 mod faults;
 mod full;
 mod incremental;
+mod reconcile;
+mod settings;
