@@ -95,7 +95,7 @@ pub(crate) async fn sync_after(
 }
 
 /// Syncs and returns the reports, whether objects failed or not.
-pub async fn sync_any(connection: &Connection, options: &SyncOptions) -> Vec<ObjectReport> {
+pub(crate) async fn sync_any(connection: &Connection, options: &SyncOptions) -> Vec<ObjectReport> {
     let session = Session::connect(connection).await.expect("session");
     sfdf_sync::sync(&session, options)
         .await
@@ -103,7 +103,7 @@ pub async fn sync_any(connection: &Connection, options: &SyncOptions) -> Vec<Obj
 }
 
 /// The table's version, `None` without a table.
-pub async fn table_version(target: &Path, object: &str) -> Option<u64> {
+pub(crate) async fn table_version(target: &Path, object: &str) -> Option<u64> {
     DeltaDir::open(&sfdf_sync::table_dir(target, "emu", object))
         .await
         .expect("table opens")

@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn get_deleted_wire_format() {
-        let bytes = crate::fixtures::fixture("sobject/getDeleted.restforce.json");
+        let bytes = sfdf_fixtures::bytes("sobject/getDeleted.restforce.json");
         let page: DeletedPage = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(page.deleted_records[0].id, "a00D0000008pQRAIA2");
         let t = parse_sf_datetime(&page.deleted_records[0].deleted_date).unwrap();
