@@ -3,6 +3,7 @@
 mod aggregates;
 mod cli;
 mod docs;
+mod join_keys;
 mod messages;
 mod pushdown;
 mod results;

@@ -6,8 +6,8 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
-use sfdf_connector::Connection;
 use sfdf_connector::provider::{ContextBuilder, sql};
+use sfdf_connector::{ApiType, Connection};
 use sfdf_emulator::{Api, EmulatedOrg, Value};
 
 /// A small org: fast to generate, big enough for every object to have rows.
@@ -21,16 +21,27 @@ pub(crate) async fn org(rows: usize) -> EmulatedOrg {
 }
 
 pub(crate) fn connection(org: &EmulatedOrg) -> Connection {
+    connection_for(org, ApiType::default())
+}
+
+/// A connection to the org that extracts through `api`.
+pub(crate) fn connection_for(org: &EmulatedOrg, api: ApiType) -> Connection {
     sfdf_testkit::connection(org)
         .developer_name("demo")
+        .api_type(api)
         .build()
         .expect("valid connection")
 }
 
 pub(crate) async fn context(org: &EmulatedOrg) -> SessionContext {
+    context_for(org, ApiType::default()).await
+}
+
+/// A session with 2 partitions over the org, through `api`.
+pub(crate) async fn context_for(org: &EmulatedOrg, api: ApiType) -> SessionContext {
     ContextBuilder::new()
         .target_partitions(Some(2))
-        .connection(connection(org))
+        .connection(connection_for(org, api))
         .build()
         .await
         .expect("session over the emulated org")

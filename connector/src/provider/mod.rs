@@ -15,6 +15,9 @@
 //! - Top-N: `ORDER BY` number, date or checkbox columns with `LIMIT`/`OFFSET` over exact
 //!   filters becomes `ORDER BY .. NULLS FIRST|LAST LIMIT n [OFFSET m]` in the scan's SOQL
 //!   (another optimizer rule; text keys stay in DataFusion, see `topn`).
+//! - Joins: the object scan on a hash join's probe side sends `key IN (…)` with the keys of
+//!   the join's small build side (a physical optimizer rule that [`register_connection`]
+//!   adds; `sfdf.pushdown.join_keys*` in [`PushdownOptions`]).
 //! - [`ContextBuilder`]: a DataFusion `SessionContext` with connections registered.
 //! - [`SalesforceTableFactory`]: `CREATE EXTERNAL TABLE t STORED AS SALESFORCE LOCATION
 //!   'connection.yaml'` in any DataFusion session ([`register_table_factory`]).
@@ -66,6 +69,7 @@ mod aggregate;
 mod catalog;
 mod factory;
 mod hints;
+mod join_keys;
 pub mod names;
 mod options;
 pub mod pushdown;
@@ -78,6 +82,7 @@ use std::sync::Arc;
 
 use datafusion::common::{DataFusionError, Result};
 use datafusion::dataframe::DataFrame;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionContext;
 use datafusion::optimizer::OptimizerRule;
 use datafusion::prelude::SessionConfig;
@@ -125,9 +130,11 @@ impl ContextBuilder {
     /// the `sfdf.*` settings ([`ScanOptions`]).
     pub fn new() -> Self {
         Self {
-            config: SessionConfig::new()
-                .with_information_schema(true)
-                .with_option_extension(ScanOptions::default()),
+            config: with_join_key_lists(
+                SessionConfig::new()
+                    .with_information_schema(true)
+                    .with_option_extension(ScanOptions::default()),
+            ),
             connections: Vec::new(),
             sessions: Vec::new(),
         }
@@ -202,6 +209,17 @@ impl ContextBuilder {
     }
 }
 
+/// DataFusion hands a hash join's keys to the probe scan as a list only up to 150 keys
+/// per partition; raised to `sfdf.pushdown.join_keys_max`'s default, so the join-key
+/// pushdown sees as many keys as it may send.
+fn with_join_key_lists(mut config: SessionConfig) -> SessionConfig {
+    let optimizer = &mut config.options_mut().optimizer;
+    optimizer.hash_join_inlist_pushdown_max_distinct_values = optimizer
+        .hash_join_inlist_pushdown_max_distinct_values
+        .max(options::JOIN_KEYS_MAX);
+    config
+}
+
 /// The config with [`ScanOptions`] registered (kept if it already is), so `SET sfdf.*` parses.
 fn with_scan_options(config: SessionConfig) -> SessionConfig {
     if config.options().extensions.get::<ScanOptions>().is_some() {
@@ -224,6 +242,20 @@ pub async fn register_connection(
     add_rule_once(ctx, Arc::new(aggregate::AggregatePushdown));
     add_rule_once(ctx, Arc::new(topn::TopNPushdown));
     let state = ctx.state();
+    // Join keys (see `join_keys`): a physical rule after DataFusion's own; once per context.
+    let registered = state
+        .physical_optimizers()
+        .iter()
+        .any(|rule| rule.name() == join_keys::JoinKeyPushdown::NAME);
+    if !registered {
+        let state_ref = ctx.state_ref();
+        let mut guard = state_ref.write();
+        let session_id = guard.session_id().to_owned();
+        *guard = SessionStateBuilder::new_from_existing(guard.clone())
+            .with_session_id(session_id)
+            .with_physical_optimizer_rule(Arc::new(join_keys::JoinKeyPushdown))
+            .build();
+    }
     let options = state.config().options();
     let catalog_name = options.catalog.default_catalog.clone();
     let default_schema = options.catalog.default_schema.clone();

@@ -2,6 +2,9 @@
 
 use datafusion::common::config::ConfigExtension;
 
+/// Default of `sfdf.pushdown.join_keys_max`.
+pub(crate) const JOIN_KEYS_MAX: usize = 2000;
+
 datafusion::common::extensions_options! {
     /// How scans of Salesforce tables run; registered by
     /// [`ContextBuilder`](super::ContextBuilder), changed in SQL with `SET sfdf.bulk_windows = true`.
@@ -23,8 +26,9 @@ datafusion::common::extensions_options! {
 }
 
 datafusion::common::config_namespace! {
-    /// Query shapes pushed into SOQL by the planner rules of [`super::aggregate`] and
-    /// [`super::topn`]; each can be turned off, for comparison or when an org refuses them.
+    /// Query shapes pushed into SOQL by the planner rules of [`super::aggregate`],
+    /// [`super::topn`] and [`super::join_keys`]; each can be turned off, for comparison or when
+    /// an org refuses them.
     pub struct PushdownOptions {
         /// Aggregates over a table whose every filter is exact (`COUNT`, `MIN`, `MAX`,
         /// `SUM`, `AVG`, with or without `GROUP BY`) become one SOQL aggregate query
@@ -34,6 +38,16 @@ datafusion::common::config_namespace! {
         /// (and `OFFSET`), over a table whose every filter is exact, becomes
         /// `ORDER BY .. NULLS FIRST|LAST LIMIT n [OFFSET m]` in SOQL.
         pub topn: bool, default = true
+        /// The scan on the probe side of a hash join sends `key IN (…)` with the keys of the
+        /// join's build side, once that side is read.
+        pub join_keys: bool, default = true
+        /// More distinct join keys than this: the scan reads the object as without the join.
+        /// DataFusion hands over at most `datafusion.optimizer.hash_join_inlist_pushdown_max_distinct_values`
+        /// keys per partition ([`ContextBuilder`](super::ContextBuilder) raises it to this default).
+        pub join_keys_max: usize, default = JOIN_KEYS_MAX
+        /// Keys per query: more keys are sent in several queries (also when one query would
+        /// pass SOQL's 100,000 characters), read in parallel over the scan's partitions.
+        pub join_keys_per_query: usize, default = 1000
     }
 }
 

@@ -5,10 +5,14 @@ use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::config::ConfigOptions;
 use datafusion::error::DataFusionError;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::filter_pushdown::{
+    ChildPushdownResult, FilterPushdownPhase, FilterPushdownPropagation, PushedDown,
+};
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
@@ -17,6 +21,7 @@ use datafusion::physical_plan::{
 };
 use futures::TryStreamExt;
 
+use super::join_keys::JoinKeyScan;
 use crate::extract::ExtractPlan;
 
 /// Reads one [`ExtractPlan`]: each DataFusion partition is one extraction partition, so
@@ -27,11 +32,16 @@ use crate::extract::ExtractPlan;
 /// `EXPLAIN` shows the SOQL, the API, the partitions, the `SystemModstamp` windows (when
 /// the scan splits into them; each window sends the SOQL with its bounds ANDed on) and the
 /// fewest API calls the scan will make.
+///
+/// On the probe side of a hash join, the scan may send the join's keys instead
+/// (`key IN (…)`, see `join_keys`): it then waits for the join's build side before it
+/// sends anything, and `EXPLAIN` says `join_keys=…`.
 #[derive(Debug)]
 pub struct SoqlScanExec {
     plan: ExtractPlan,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
+    join_keys: Option<JoinKeyScan>,
 }
 
 impl SoqlScanExec {
@@ -47,7 +57,22 @@ impl SoqlScanExec {
             plan,
             properties: Arc::new(properties),
             metrics: ExecutionPlanMetricsSet::new(),
+            join_keys: None,
         }
+    }
+
+    /// The same scan, able (or not) to take a join's keys.
+    pub(crate) fn with_join_keys(&self, join_keys: JoinKeyScan) -> Self {
+        Self {
+            plan: self.plan.clone(),
+            properties: Arc::clone(&self.properties),
+            metrics: ExecutionPlanMetricsSet::new(),
+            join_keys: Some(join_keys),
+        }
+    }
+
+    pub(crate) fn join_keys(&self) -> Option<&JoinKeyScan> {
+        self.join_keys.as_ref()
     }
 
     /// The extraction this scan reads.
@@ -75,22 +100,33 @@ impl DisplayAs for SoqlScanExec {
         } else {
             ""
         };
+        let join_keys = self.join_keys.as_ref().and_then(JoinKeyScan::describe);
         match t {
-            DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
-                f,
-                "SoqlScanExec: api={}, {deleted}partitions={}, {windows}api_calls>={}, soql={}",
-                plan.api_type(),
-                plan.partition_count(),
-                plan.min_api_calls(),
-                plan.soql()
-            ),
+            DisplayFormatType::Default | DisplayFormatType::Verbose => {
+                write!(
+                    f,
+                    "SoqlScanExec: api={}, {deleted}partitions={}, {windows}api_calls>={}, soql={}",
+                    plan.api_type(),
+                    plan.partition_count(),
+                    plan.min_api_calls(),
+                    plan.soql()
+                )?;
+                match join_keys {
+                    Some(keys) => write!(f, ", {keys}"),
+                    None => Ok(()),
+                }
+            }
             DisplayFormatType::TreeRender => {
                 writeln!(f, "api={}", plan.api_type())?;
                 if plan.windows() > 0 {
                     writeln!(f, "windows={} on SystemModstamp", plan.windows())?;
                 }
                 writeln!(f, "api_calls>={}", plan.min_api_calls())?;
-                write!(f, "soql={}", plan.soql())
+                write!(f, "soql={}", plan.soql())?;
+                match join_keys {
+                    Some(keys) => write!(f, "\n{keys}"),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -111,9 +147,50 @@ impl ExecutionPlan for SoqlScanExec {
 
     fn apply_expressions(
         &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
     ) -> Result<TreeNodeRecursion> {
+        // A hash join computes its dynamic filter only when its probe side holds it.
+        for expr in self.join_keys.iter().flat_map(JoinKeyScan::expressions) {
+            if f(expr)? == TreeNodeRecursion::Stop {
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
         Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn handle_child_pushdown_result(
+        &self,
+        phase: FilterPushdownPhase,
+        child_pushdown_result: ChildPushdownResult,
+        config: &ConfigOptions,
+    ) -> Result<FilterPushdownPropagation<Arc<dyn ExecutionPlan>>> {
+        let filters: Vec<Arc<dyn PhysicalExpr>> = child_pushdown_result
+            .parent_filters
+            .into_iter()
+            .map(|f| f.filter)
+            .collect();
+        // Nothing is applied by the scan itself: DataFusion keeps every filter above it.
+        let result = FilterPushdownPropagation::with_parent_pushdown_result(vec![
+            PushedDown::No;
+            filters.len()
+        ]);
+        let enabled = config
+            .extensions
+            .get::<super::ScanOptions>()
+            .is_some_and(|o| o.pushdown.join_keys);
+        if phase != FilterPushdownPhase::Post || !enabled {
+            return Ok(result);
+        }
+        // Dynamic filters: kept as candidates for `JoinKeyPushdown` (which keeps a hash
+        // join's only).
+        match self
+            .join_keys
+            .as_ref()
+            .and_then(|k| k.with_candidates(&filters))
+        {
+            Some(keys) => Ok(result.with_updated_node(Arc::new(self.with_join_keys(keys)))),
+            None => Ok(result),
+        }
     }
 
     fn replace_children(
@@ -144,8 +221,14 @@ impl ExecutionPlan for SoqlScanExec {
         _ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         // `open` returns at once; the partition's task starts its requests in the background
-        // (a Bulk job or window boundaries are shared by all partitions, asked once).
-        let stream = self.plan.open(partition).map_err(DataFusionError::from)?;
+        // (a Bulk job or window boundaries are shared by all partitions, asked once). A scan
+        // armed with a join's keys first waits for them.
+        let stream = match &self.join_keys {
+            Some(keys) if keys.is_armed() => {
+                keys.open(&self.plan, partition, self.plan.partition_count())
+            }
+            _ => self.plan.open(partition).map_err(DataFusionError::from)?,
+        };
         // Rows per partition, for `EXPLAIN ANALYZE`.
         let baseline = BaselineMetrics::new(&self.metrics, partition);
         let stream = stream

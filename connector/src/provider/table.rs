@@ -10,6 +10,7 @@ use datafusion::datasource::TableType;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
+use super::join_keys::{JoinKeyScan, JoinKeySource};
 use super::pushdown::{FilterFields, Pushed, to_soql};
 use super::scan::SoqlScanExec;
 use crate::config::ApiType;
@@ -219,6 +220,17 @@ impl ObjectTable {
             options.api = Some(api);
         }
         let plan = self.session.plan_with(&query, &options).await?;
-        Ok(Arc::new(SoqlScanExec::new(plan)))
+        let scan = SoqlScanExec::new(plan);
+        if query.limit.is_some() {
+            return Ok(Arc::new(scan));
+        }
+        // On a hash join's probe side the scan may send the join's keys instead (`join_keys`).
+        let source = JoinKeySource {
+            session: self.session.clone(),
+            object: Arc::clone(&self.object),
+            query,
+            options,
+        };
+        Ok(Arc::new(scan.with_join_keys(JoinKeyScan::new(source))))
     }
 }
