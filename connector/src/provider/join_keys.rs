@@ -399,34 +399,61 @@ fn sendable(
     column: &Expr,
     values: Vec<ScalarValue>,
 ) -> Option<Vec<ScalarValue>> {
-    let name = match column {
-        Expr::Column(c) => &c.name,
+    let (name, cast) = match column {
+        Expr::Column(c) => (&c.name, None),
         Expr::Cast(cast) => match cast.expr.as_ref() {
-            Expr::Column(c) => &c.name,
+            Expr::Column(c) => (&c.name, Some(cast.field.data_type())),
             _ => return None,
         },
         _ => return None,
     };
     let field = object.field(name)?;
     let data_type = schema.field_with_name(name).ok()?.data_type();
-    use DataType::*;
-    match data_type {
-        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Decimal128(..)
-        | Date32 => Some(values),
-        Utf8 | LargeUtf8 | Utf8View if matches!(field.sf_type.as_str(), "id" | "reference") => {
-            Some(
-                values
-                    .into_iter()
-                    .filter(|v| {
-                        v.try_as_str().flatten().is_some_and(|s| {
-                            matches!(s.len(), 15 | 18)
-                                && s.bytes().all(|b| b.is_ascii_alphanumeric())
-                        })
+    let class = KeyClass::of(data_type, &field.sf_type)?;
+    // A cast key (SQL coerced the two sides to one type) is sent only within its class:
+    // an integer widened to a wider integer, a decimal to a wider decimal. A cast to
+    // floating point (or an integer cast to a decimal) compares other values than SOQL's
+    // `=` would, and might keep fewer rows.
+    if cast.is_some_and(|to| KeyClass::of(to, &field.sf_type) != Some(class)) {
+        return None;
+    }
+    match class {
+        KeyClass::Integer | KeyClass::Decimal | KeyClass::Date => Some(values),
+        KeyClass::RecordId => Some(
+            values
+                .into_iter()
+                .filter(|v| {
+                    v.try_as_str().flatten().is_some_and(|s| {
+                        matches!(s.len(), 15 | 18) && s.bytes().all(|b| b.is_ascii_alphanumeric())
                     })
-                    .collect(),
-            )
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Key types whose SOQL `=` is DataFusion's `=` (see the module notes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyClass {
+    Integer,
+    Decimal,
+    Date,
+    /// Text of an `id` or `reference` field.
+    RecordId,
+}
+
+impl KeyClass {
+    fn of(data_type: &DataType, sf_type: &str) -> Option<Self> {
+        use DataType::*;
+        match data_type {
+            Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => Some(Self::Integer),
+            Decimal128(..) => Some(Self::Decimal),
+            Date32 => Some(Self::Date),
+            Utf8 | LargeUtf8 | Utf8View if matches!(sf_type, "id" | "reference") => {
+                Some(Self::RecordId)
+            }
+            _ => None,
         }
-        _ => None,
     }
 }
 
