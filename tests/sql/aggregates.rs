@@ -3,44 +3,10 @@
 //! pushdown off; and the scans that replace them when the org refuses.
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
-use datafusion::prelude::SessionContext;
-use secrecy::SecretString;
-use sfdf_connector::provider::ContextBuilder;
-use sfdf_connector::{ApiType, Connection};
+use sfdf_connector::ApiType;
 use sfdf_emulator::{Api, EmulatedOrg, Failure};
 
-use crate::support::{live, org, query, text_of, texts};
-
-async fn context_for(org: &EmulatedOrg, api: ApiType) -> SessionContext {
-    ContextBuilder::new()
-        .target_partitions(Some(2))
-        .connection(
-            Connection::builder()
-                .developer_name("demo")
-                .domain_url(org.base_url())
-                .client_credentials(
-                    org.client_id(),
-                    SecretString::from(org.client_secret().to_owned()),
-                )
-                .api_type(api)
-                .build()
-                .expect("valid connection"),
-        )
-        .build()
-        .await
-        .expect("session over the emulated org")
-}
-
-/// Every SOQL the org received since the last call, with the API that carried it.
-fn sent(org: &EmulatedOrg) -> Vec<(Api, String)> {
-    let soql = org
-        .requests()
-        .into_iter()
-        .filter_map(|r| Some((r.api, r.soql?)))
-        .collect();
-    org.clear_requests();
-    soql
-}
+use crate::support::{context_for, live, org, query, sent, text_of, texts};
 
 /// Waits (at most 10 s) until the org has seen a Bulk query job deleted.
 async fn job_deleted(org: &EmulatedOrg) {

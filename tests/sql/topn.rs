@@ -3,46 +3,12 @@
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;
-use datafusion::prelude::SessionContext;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use secrecy::SecretString;
-use sfdf_connector::provider::ContextBuilder;
-use sfdf_connector::{ApiType, Connection};
-use sfdf_emulator::{Api, EmulatedOrg, Value};
+use sfdf_connector::ApiType;
+use sfdf_emulator::{Api, Value};
 
-use crate::support::{org, query, texts};
-
-async fn context_for(org: &EmulatedOrg, api: ApiType) -> SessionContext {
-    ContextBuilder::new()
-        .target_partitions(Some(2))
-        .connection(
-            Connection::builder()
-                .developer_name("demo")
-                .domain_url(org.base_url())
-                .client_credentials(
-                    org.client_id(),
-                    SecretString::from(org.client_secret().to_owned()),
-                )
-                .api_type(api)
-                .build()
-                .expect("valid connection"),
-        )
-        .build()
-        .await
-        .expect("session over the emulated org")
-}
-
-/// Every SOQL the org received since the last call, with the API that carried it.
-fn sent(org: &EmulatedOrg) -> Vec<(Api, String)> {
-    let soql = org
-        .requests()
-        .into_iter()
-        .filter_map(|r| Some((r.api, r.soql?)))
-        .collect();
-    org.clear_requests();
-    soql
-}
+use crate::support::{context_for, org, query, sent, texts};
 
 /// The rows as text, one vector per row, columns in order.
 fn rows(batches: &[RecordBatch]) -> Vec<Vec<Option<String>>> {

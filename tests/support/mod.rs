@@ -47,6 +47,17 @@ pub(crate) async fn context_for(org: &EmulatedOrg, api: ApiType) -> SessionConte
         .expect("session over the emulated org")
 }
 
+/// Every SOQL the org received since the last call, with the API that carried it.
+pub(crate) fn sent(org: &EmulatedOrg) -> Vec<(Api, String)> {
+    let soql = org
+        .requests()
+        .into_iter()
+        .filter_map(|r| Some((r.api, r.soql?)))
+        .collect();
+    org.clear_requests();
+    soql
+}
+
 pub(crate) async fn query(ctx: &SessionContext, text: &str) -> Vec<RecordBatch> {
     match sql(ctx, text).await {
         Ok(frame) => frame
