@@ -80,10 +80,17 @@ async fn a_reader_that_stops_early_leaves_no_bulk_job() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_mid_extraction_leaves_no_bulk_job() {
-    let org = org(20_000).await;
+    // Many small result pages, each slow: the query is still reading pages when Ctrl-C
+    // comes (with one big page, sfdf could finish before the signal arrives).
+    let org = sfdf_emulator::EmulatedOrg::builder()
+        .rows(20_000)
+        .seed(11)
+        .page_rows(100)
+        .start()
+        .await
+        .expect("emulated org starts");
     let dir = tempfile::tempdir().expect("temp dir");
     let conn = connection_file(&org, dir.path()).display().to_string();
-    // Slow pages: the query is still running when Ctrl-C comes.
     org.faults()
         .slow_pages(std::time::Duration::from_millis(300));
     let args = [
