@@ -4,24 +4,9 @@
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use sfdf_connector::ApiType;
-use sfdf_emulator::{Api, EmulatedOrg, Failure};
+use sfdf_emulator::{Api, Failure};
 
-use crate::support::{context_for, live, org, query, sent, text_of, texts};
-
-/// Waits (at most 10 s) until the org has seen a Bulk query job deleted.
-async fn job_deleted(org: &EmulatedOrg) {
-    for _ in 0..200 {
-        let deleted = org
-            .requests()
-            .iter()
-            .any(|r| r.method == "DELETE" && r.path.contains("/jobs/query/"));
-        if deleted {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the reference scan's Bulk job was never deleted");
-}
+use crate::support::{bulk_job_deleted, context_for, live, org, query, sent, text_of, texts};
 
 fn count_of(ctx_rows: &[datafusion::arrow::array::RecordBatch]) -> String {
     let column = ctx_rows[0].schema().field(0).name().clone();
@@ -149,7 +134,7 @@ async fn a_count_the_org_times_out_is_counted_by_scanning() {
         if api == ApiType::BulkV2 {
             // The reference scan's Bulk job is deleted by a task of its own once its stream
             // ends. Wait for that DELETE, or the fault below may meet it instead of the count.
-            job_deleted(&org).await;
+            bulk_job_deleted(&org).await;
         }
         org.clear_requests();
         org.faults().fail_next(1, Failure::QueryTimeout);
@@ -336,7 +321,7 @@ async fn a_grouped_aggregate_the_org_times_out_is_aggregated_by_scanning() {
         let scanned = query(&ctx, GROUPED).await;
         query(&ctx, "SET sfdf.pushdown.aggregates = true").await;
         if api == ApiType::BulkV2 {
-            job_deleted(&org).await;
+            bulk_job_deleted(&org).await;
         }
         org.clear_requests();
         org.faults().fail_next(1, Failure::QueryTimeout);

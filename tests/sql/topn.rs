@@ -6,9 +6,9 @@ use datafusion::arrow::util::pretty::pretty_format_batches;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use sfdf_connector::ApiType;
-use sfdf_emulator::{Api, Value};
+use sfdf_emulator::{Api, Failure, Value};
 
-use crate::support::{context_for, org, query, sent, texts};
+use crate::support::{bulk_job_deleted, context_for, org, query, sent, texts};
 
 /// The rows as text, one vector per row, columns in order.
 fn rows(batches: &[RecordBatch]) -> Vec<Vec<Option<String>>> {
@@ -143,6 +143,49 @@ async fn offset_goes_into_soql_only_where_the_org_accepts_it() {
         assert!(
             same_answer(&pushed, &scanned, 1, offset > 0),
             "{api} LIMIT {limit} OFFSET {offset}: {pushed:?} vs {scanned:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_top_n_the_org_refuses_is_sorted_by_datafusion_over_a_plain_scan() {
+    let org = org(300).await;
+    let unsorted = "SELECT Id, Name, NumberOfEmployees FROM Account WHERE NumberOfEmployees > 1000";
+    for api in [ApiType::Rest, ApiType::Soap, ApiType::BulkV2] {
+        let ctx = context_for(&org, api).await;
+        query(&ctx, "SET sfdf.pushdown.topn = false").await;
+        let scanned = rows(&query(&ctx, TOP).await);
+        assert!(!scanned.is_empty(), "{api}");
+        query(&ctx, "SET sfdf.pushdown.topn = true").await;
+        if api == ApiType::BulkV2 {
+            bulk_job_deleted(&org).await;
+        }
+        org.clear_requests();
+        org.faults().fail_next(1, Failure::QueryTimeout);
+        let answered = rows(&query(&ctx, TOP).await);
+        assert!(
+            same_answer(&answered, &scanned, 1, false),
+            "{api}: {answered:?} vs {scanned:?}"
+        );
+        // The sorted query (a bulkv2 connection's small top-N too goes through REST) was
+        // refused; the emulator logs a refused SOAP call without its SOQL.
+        let refused: Vec<_> = org
+            .requests()
+            .into_iter()
+            .filter(|r| r.status >= 400)
+            .collect();
+        assert_eq!(refused.len(), 1, "{api}: {refused:?}");
+        assert_ne!(refused[0].api, Api::Bulk, "{api}");
+        if api != ApiType::Soap {
+            assert_eq!(refused[0].soql.as_deref(), Some(TOP_SOQL), "{api}");
+        }
+        // Then the plain scan, whose rows DataFusion sorts.
+        let soql: Vec<String> = sent(&org).into_iter().map(|(_, s)| s).collect();
+        assert!(soql.iter().any(|s| s == unsorted), "{api}: {soql:?}");
+        assert!(
+            soql.iter()
+                .all(|s| s == TOP_SOQL || !s.contains("ORDER BY")),
+            "{api}: {soql:?}"
         );
     }
 }

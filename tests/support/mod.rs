@@ -97,6 +97,23 @@ pub(crate) fn bulk_soql(org: &EmulatedOrg) -> Vec<String> {
         .collect()
 }
 
+/// Waits (at most 10 s) until the org has seen a Bulk query job deleted. A scan's Bulk job
+/// is deleted by a task of its own once its stream ends: a fault set up before that DELETE
+/// may meet it instead of the request it was meant for.
+pub(crate) async fn bulk_job_deleted(org: &EmulatedOrg) {
+    for _ in 0..200 {
+        let deleted = org
+            .requests()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path.contains("/jobs/query/"));
+        if deleted {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the reference scan's Bulk job was never deleted");
+}
+
 /// Waits until `check` holds, for at most five seconds.
 pub(crate) async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     let start = Instant::now();

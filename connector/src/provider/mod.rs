@@ -68,6 +68,7 @@
 mod aggregate;
 mod catalog;
 mod factory;
+mod fallback;
 mod hints;
 mod join_keys;
 pub mod names;

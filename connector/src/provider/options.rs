@@ -1,6 +1,9 @@
 //! Settings of sfdf scans inside a DataFusion session (`SET sfdf.<name> = ..` in SQL).
 
-use datafusion::common::config::ConfigExtension;
+use datafusion::common::Result;
+use datafusion::common::config::{ConfigExtension, ConfigOptions};
+use datafusion::common::tree_node::Transformed;
+use datafusion::logical_expr::LogicalPlan;
 
 /// Default of `sfdf.pushdown.join_keys_max`.
 pub(crate) const JOIN_KEYS_MAX: usize = 2000;
@@ -53,4 +56,69 @@ datafusion::common::config_namespace! {
 
 impl ConfigExtension for ScanOptions {
     const PREFIX: &'static str = "sfdf";
+}
+
+/// One of the query shapes [`PushdownOptions`] turns on and off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushdown {
+    /// `sfdf.pushdown.aggregates`.
+    Aggregates,
+    /// `sfdf.pushdown.topn`.
+    TopN,
+    /// `sfdf.pushdown.join_keys`.
+    JoinKeys,
+}
+
+impl Pushdown {
+    /// The setting that turns the shape off, as written in `SET`.
+    pub(crate) fn setting(self) -> &'static str {
+        match self {
+            Pushdown::Aggregates => "sfdf.pushdown.aggregates",
+            Pushdown::TopN => "sfdf.pushdown.topn",
+            Pushdown::JoinKeys => "sfdf.pushdown.join_keys",
+        }
+    }
+
+    /// Whether `config` pushes the shape: its `sfdf.pushdown.*` setting, or the default when
+    /// sfdf's settings are not registered there.
+    pub(crate) fn enabled(self, config: &ConfigOptions) -> bool {
+        let mut options = config
+            .extensions
+            .get::<ScanOptions>()
+            .map(|o| o.pushdown.clone())
+            .unwrap_or_default();
+        *self.flag(&mut options)
+    }
+
+    /// What the shape's optimizer rule makes of `plan`: `push`'s rewrite when `config`
+    /// pushes the shape and `push` finds it, else `plan` as it is.
+    pub(crate) fn rewrite(
+        self,
+        plan: LogicalPlan,
+        config: &ConfigOptions,
+        push: impl FnOnce(&LogicalPlan) -> Result<Option<LogicalPlan>>,
+    ) -> Result<Transformed<LogicalPlan>> {
+        if !self.enabled(config) {
+            return Ok(Transformed::no(plan));
+        }
+        Ok(match push(&plan)? {
+            Some(rewritten) => Transformed::yes(rewritten),
+            None => Transformed::no(plan),
+        })
+    }
+
+    fn flag(self, options: &mut PushdownOptions) -> &mut bool {
+        match self {
+            Pushdown::Aggregates => &mut options.aggregates,
+            Pushdown::TopN => &mut options.topn,
+            Pushdown::JoinKeys => &mut options.join_keys,
+        }
+    }
+
+    /// Turns the shape off in `config` (when sfdf's settings are registered there).
+    pub(crate) fn turn_off(self, config: &mut ConfigOptions) {
+        if let Some(options) = config.extensions.get_mut::<ScanOptions>() {
+            *self.flag(&mut options.pushdown) = false;
+        }
+    }
 }

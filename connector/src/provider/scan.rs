@@ -21,7 +21,9 @@ use datafusion::physical_plan::{
 };
 use futures::TryStreamExt;
 
+use super::fallback::Fallback;
 use super::join_keys::JoinKeyScan;
+use super::options::Pushdown;
 use crate::extract::ExtractPlan;
 
 /// Reads one [`ExtractPlan`]: each DataFusion partition is one extraction partition, so
@@ -36,12 +38,16 @@ use crate::extract::ExtractPlan;
 /// On the probe side of a hash join, the scan may send the join's keys instead
 /// (`key IN (…)`, see `join_keys`): it then waits for the join's build side before it
 /// sends anything, and `EXPLAIN` says `join_keys=…`.
+///
+/// A sorted scan (top-N, see `topn`) keeps the plan to run if the org refuses its sorted
+/// query: it then warns and reads the rows unsorted, and DataFusion sorts them.
 #[derive(Debug)]
 pub struct SoqlScanExec {
     plan: ExtractPlan,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
     join_keys: Option<JoinKeyScan>,
+    fallback: Option<Arc<Fallback>>,
 }
 
 impl SoqlScanExec {
@@ -58,6 +64,15 @@ impl SoqlScanExec {
             properties: Arc::new(properties),
             metrics: ExecutionPlanMetricsSet::new(),
             join_keys: None,
+            fallback: None,
+        }
+    }
+
+    /// The same scan, answered by `fallback` when the org does not answer its query.
+    pub(crate) fn with_fallback(self, fallback: Fallback) -> Self {
+        Self {
+            fallback: Some(Arc::new(fallback)),
+            ..self
         }
     }
 
@@ -68,6 +83,7 @@ impl SoqlScanExec {
             properties: Arc::clone(&self.properties),
             metrics: ExecutionPlanMetricsSet::new(),
             join_keys: Some(join_keys),
+            fallback: self.fallback.clone(),
         }
     }
 
@@ -174,11 +190,7 @@ impl ExecutionPlan for SoqlScanExec {
             PushedDown::No;
             filters.len()
         ]);
-        let enabled = config
-            .extensions
-            .get::<super::ScanOptions>()
-            .is_some_and(|o| o.pushdown.join_keys);
-        if phase != FilterPushdownPhase::Post || !enabled {
+        if phase != FilterPushdownPhase::Post || !Pushdown::JoinKeys.enabled(config) {
             return Ok(result);
         }
         // Dynamic filters: kept as candidates for `JoinKeyPushdown` (which keeps a hash
@@ -218,7 +230,7 @@ impl ExecutionPlan for SoqlScanExec {
     fn execute(
         &self,
         partition: usize,
-        _ctx: Arc<TaskContext>,
+        ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         // `open` returns at once; the partition's task starts its requests in the background
         // (a Bulk job or window boundaries are shared by all partitions, asked once). A scan
@@ -229,13 +241,23 @@ impl ExecutionPlan for SoqlScanExec {
             }
             _ => self.plan.open(partition).map_err(DataFusionError::from)?,
         };
+        let mut stream: SendableRecordBatchStream = Box::pin(RecordBatchStreamAdapter::new(
+            self.plan.schema(),
+            stream.map_err(DataFusionError::from),
+        ));
+        if let Some(fallback) = &self.fallback {
+            stream = Arc::clone(fallback).or_instead(
+                stream,
+                self.plan.query().object.clone(),
+                self.soql().to_owned(),
+                ctx,
+            );
+        }
         // Rows per partition, for `EXPLAIN ANALYZE`.
         let baseline = BaselineMetrics::new(&self.metrics, partition);
-        let stream = stream
-            .map_err(DataFusionError::from)
-            .inspect_ok(move |batch| {
-                baseline.record_output(batch.num_rows());
-            });
+        let stream = stream.inspect_ok(move |batch| {
+            baseline.record_output(batch.num_rows());
+        });
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             self.plan.schema(),
             stream,

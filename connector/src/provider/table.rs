@@ -183,8 +183,10 @@ impl TableProvider for ObjectTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.plan_scan(state, self.scan_query(projection, filters, limit), None)
-            .await
+        let scan = self
+            .plan_scan(state, self.scan_query(projection, filters, limit), None)
+            .await?;
+        Ok(Arc::new(scan))
     }
 }
 
@@ -197,7 +199,7 @@ impl ObjectTable {
         state: &dyn DfSession,
         query: SoqlQuery,
         sorted_through: Option<ApiType>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
+    ) -> Result<SoqlScanExec> {
         // `target_partitions` decides the partitions: Bulk pages spread over them, or one
         // SystemModstamp window each (REST/SOAP always, Bulk with `sfdf.bulk_windows`).
         let scan = state
@@ -222,7 +224,7 @@ impl ObjectTable {
         let plan = self.session.plan_with(&query, &options).await?;
         let scan = SoqlScanExec::new(plan);
         if query.limit.is_some() {
-            return Ok(Arc::new(scan));
+            return Ok(scan);
         }
         // On a hash join's probe side the scan may send the join's keys instead (`join_keys`).
         let source = JoinKeySource {
@@ -231,6 +233,6 @@ impl ObjectTable {
             query,
             options,
         };
-        Ok(Arc::new(scan.with_join_keys(JoinKeyScan::new(source))))
+        Ok(scan.with_join_keys(JoinKeyScan::new(source)))
     }
 }

@@ -53,6 +53,12 @@
 //!   (with `OFFSET` the org answers only the first page). Otherwise SOQL gets
 //!   `LIMIT m + n` and DataFusion skips the first `m` rows.
 //!
+//! # When the org refuses
+//!
+//! If the org refuses the sorted query or times out (`QUERY_TIMEOUT`) before sending a row,
+//! the scan warns and reads the rows as it would without this rule (no `ORDER BY`, no
+//! `LIMIT`), and DataFusion sorts and cuts them: the same [`Fallback`] the aggregates use.
+//!
 //! `EXPLAIN` shows the scan's SOQL with its `ORDER BY`, the API (`api=rest` for a small
 //! top-N of a `bulkv2` connection) and the calls; nothing is sent before the plan runs.
 
@@ -62,16 +68,17 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session as DfSession, TableProvider};
 use datafusion::common::tree_node::Transformed;
-use datafusion::common::{Column, DataFusionError, Result};
+use datafusion::common::{Column, DataFusionError, Result, TableReference};
 use datafusion::datasource::{TableType, provider_as_source, source_as_provider};
 use datafusion::logical_expr::{
-    Expr, FetchType, Limit, LogicalPlan, Projection, SkipType, Sort, SortExpr,
+    Expr, FetchType, Limit, LogicalPlan, LogicalPlanBuilder, Projection, SkipType, Sort, SortExpr,
     TableProviderFilterPushDown, TableScanBuilder,
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 use datafusion::physical_plan::ExecutionPlan;
 
-use super::ScanOptions;
+use super::fallback::Fallback;
+use super::options::Pushdown;
 use super::table::ObjectTable;
 use crate::config::ApiType;
 use crate::extract::SortKey;
@@ -114,18 +121,7 @@ impl OptimizerRule for TopNPushdown {
         plan: LogicalPlan,
         config: &dyn OptimizerConfig,
     ) -> Result<Transformed<LogicalPlan>> {
-        let enabled = config
-            .options()
-            .extensions
-            .get::<ScanOptions>()
-            .is_none_or(|o| o.pushdown.topn);
-        if !enabled {
-            return Ok(Transformed::no(plan));
-        }
-        match pushed_top_n(&plan)? {
-            Some(rewritten) => Ok(Transformed::yes(rewritten)),
-            None => Ok(Transformed::no(plan)),
-        }
+        Pushdown::TopN.rewrite(plan, &config.options(), pushed_top_n)
     }
 }
 
@@ -185,6 +181,7 @@ fn pushed_top_n(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
     let read = ReadPlan::new(table.session().api_type(), skip as u64, top as u64);
     let sorted = SortedTable {
         table: Arc::clone(&provider),
+        table_name: scan.table_name.clone(),
         keys,
         offset: read.offset,
         api: read.api,
@@ -314,6 +311,8 @@ impl ReadPlan {
 pub(crate) struct SortedTable {
     /// The [`ObjectTable`].
     table: Arc<dyn TableProvider>,
+    /// The table's name in the query, for the fallback's plan.
+    table_name: TableReference,
     keys: Vec<SortKey>,
     offset: Option<u64>,
     api: ApiType,
@@ -362,7 +361,45 @@ impl TableProvider for SortedTable {
             )));
         }
         let query = query.order_by(self.keys.clone()).offset(self.offset);
-        table.plan_scan(state, query, Some(self.api)).await
+        let scan = table.plan_scan(state, query, Some(self.api)).await?;
+        let fallback = Fallback::new(
+            state,
+            Pushdown::TopN,
+            self.unsorted(projection, filters, limit)?,
+        );
+        Ok(Arc::new(scan.with_fallback(fallback)))
+    }
+}
+
+impl SortedTable {
+    /// The rows a scan sends, sorted and cut by DataFusion over the unsorted scan: what
+    /// runs if the org refuses or times out the sorted query (see [`Fallback`]).
+    fn unsorted(
+        &self,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<LogicalPlan> {
+        let keys = self
+            .keys
+            .iter()
+            .map(|key| {
+                Expr::Column(Column::new_unqualified(&key.field)).sort(
+                    key.direction == soql::Direction::Asc,
+                    key.nulls == soql::NullsOrder::First,
+                )
+            })
+            .collect::<Vec<_>>();
+        let skip = self.offset.map_or(0, |m| m as usize);
+        LogicalPlanBuilder::scan_with_filters(
+            self.table_name.clone(),
+            provider_as_source(Arc::clone(&self.table)),
+            projection.cloned(),
+            filters.to_vec(),
+        )?
+        .sort(keys)?
+        .limit(skip, limit)?
+        .build()
     }
 }
 

@@ -5,25 +5,25 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{Int64Array, RecordBatch};
-use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session as DfSession, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::TableType;
-use datafusion::execution::session_state::SessionState;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, collect,
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
 
 use super::{Output, PushedAggregate, answer};
 use crate::config::ApiType;
 use crate::provider::ScanOptions;
+use crate::provider::fallback::Fallback;
+use crate::provider::options::Pushdown;
 use crate::session::Session;
 
 /// The org's answer to an aggregate query over one object.
@@ -71,52 +71,12 @@ impl TableProvider for AggregateTable {
             .unwrap_or_default();
         let mut pushed = self.pushed.clone();
         pushed.query = pushed.query.include_deleted(options.include_deleted);
-        // The fallback plans with this session's settings, minus this rule (or it would
-        // push the same aggregate again).
-        let fallback = state.as_any().downcast_ref::<SessionState>().map(|state| {
-            let mut state = state.clone();
-            if let Some(options) = state
-                .config_mut()
-                .options_mut()
-                .extensions
-                .get_mut::<ScanOptions>()
-            {
-                options.pushdown.aggregates = false;
-            }
-            Fallback {
-                plan: self.fallback.clone(),
-                state: Box::new(state),
-            }
-        });
+        let fallback = Fallback::new(state, Pushdown::Aggregates, self.fallback.clone());
         Ok(Arc::new(SoqlAggregateExec::new(
             self.session.clone(),
             pushed,
             fallback,
         )))
-    }
-}
-
-/// What runs when the org does not answer: DataFusion's own aggregate over a scan.
-struct Fallback {
-    plan: LogicalPlan,
-    state: Box<SessionState>,
-}
-
-impl fmt::Debug for Fallback {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Fallback")
-            .field("plan", &self.plan.display_indent().to_string())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Fallback {
-    /// The aggregate's rows, computed by DataFusion over a scan of the object.
-    async fn run(&self, ctx: Arc<TaskContext>) -> Result<RecordBatch> {
-        let plan = self.state.create_physical_plan(&self.plan).await?;
-        let schema = plan.schema();
-        let batches = collect(plan, ctx).await?;
-        Ok(concat_batches(&schema, &batches)?)
     }
 }
 
@@ -129,12 +89,12 @@ impl Fallback {
 pub struct SoqlAggregateExec {
     session: Session,
     pushed: Arc<PushedAggregate>,
-    fallback: Option<Arc<Fallback>>,
+    fallback: Arc<Fallback>,
     properties: Arc<PlanProperties>,
 }
 
 impl SoqlAggregateExec {
-    fn new(session: Session, pushed: PushedAggregate, fallback: Option<Fallback>) -> Self {
+    fn new(session: Session, pushed: PushedAggregate, fallback: Fallback) -> Self {
         let properties = PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&pushed.schema)),
             Partitioning::UnknownPartitioning(1),
@@ -144,7 +104,7 @@ impl SoqlAggregateExec {
         Self {
             session,
             pushed: Arc::new(pushed),
-            fallback: fallback.map(Arc::new),
+            fallback: Arc::new(fallback),
             properties: Arc::new(properties),
         }
     }
@@ -221,34 +181,14 @@ impl ExecutionPlan for SoqlAggregateExec {
     ) -> Result<SendableRecordBatchStream> {
         let session = self.session.clone();
         let pushed = Arc::clone(&self.pushed);
-        let fallback = self.fallback.clone();
-        let schema = self.schema();
-        let batch = futures::stream::once(async move {
-            let error = match ask_org(&session, &pushed).await {
-                Ok(batch) => return Ok(batch),
-                Err(error) => error,
-            };
-            tracing::warn!(
-                object = %pushed.query.object,
-                %error,
-                "the org did not answer `{}` exactly; aggregating a scan instead",
-                pushed.soql()
-            );
-            let Some(fallback) = fallback else {
-                return Err(DataFusionError::Execution(format!(
-                    "the org did not answer `{}` ({error}), and this session cannot plan \
-                     the scan instead; run with `SET sfdf.pushdown.aggregates = false`",
-                    pushed.soql()
-                )));
-            };
-            let rows = fallback.run(ctx).await?;
-            // Same types (the rule keeps DataFusion's); only the names differ.
-            Ok(RecordBatch::try_new(
-                Arc::clone(&pushed.schema),
-                rows.columns().to_vec(),
-            )?)
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batch)))
+        let asked = futures::stream::once(async move { ask_org(&session, &pushed).await });
+        let asked = Box::pin(RecordBatchStreamAdapter::new(self.schema(), asked));
+        Ok(Arc::clone(&self.fallback).or_instead(
+            asked,
+            self.pushed.query.object.clone(),
+            self.soql(),
+            ctx,
+        ))
     }
 }
 

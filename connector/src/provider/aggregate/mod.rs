@@ -53,7 +53,7 @@ use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
 pub use exec::SoqlAggregateExec;
 
-use super::ScanOptions;
+use super::options::Pushdown;
 use super::table::ObjectTable;
 use crate::extract::SoqlQuery;
 use crate::schema::ObjectSchema;
@@ -80,18 +80,7 @@ impl OptimizerRule for AggregatePushdown {
         plan: LogicalPlan,
         config: &dyn OptimizerConfig,
     ) -> Result<Transformed<LogicalPlan>> {
-        let enabled = config
-            .options()
-            .extensions
-            .get::<ScanOptions>()
-            .is_none_or(|o| o.pushdown.aggregates);
-        if !enabled {
-            return Ok(Transformed::no(plan));
-        }
-        match pushed_plan(&plan)? {
-            Some(rewritten) => Ok(Transformed::yes(rewritten)),
-            None => Ok(Transformed::no(plan)),
-        }
+        Pushdown::Aggregates.rewrite(plan, &config.options(), pushed_plan)
     }
 }
 
