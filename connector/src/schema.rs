@@ -62,6 +62,9 @@ pub struct FieldInfo {
     pub aggregatable: bool,
     /// Whether SOQL `ORDER BY` may use it (`sortable`); top-N pushdown uses only these.
     pub sortable: bool,
+    /// A picklist restricted to its defined values (`restrictedPicklist`): the org refuses
+    /// any other value, so two values of it never differ by case only.
+    pub restricted_picklist: bool,
     /// Part of a compound field?
     pub compound: CompoundRole,
     /// For references: the objects it may point to.
@@ -286,6 +289,7 @@ fn map_describe(d: Describe) -> ObjectSchema {
             groupable: f.groupable,
             aggregatable: f.aggregatable,
             sortable: f.sortable,
+            restricted_picklist: f.restricted_picklist,
             compound,
             reference_to: f.reference_to.unwrap_or_default(),
             relationship_name: f.relationship_name.filter(|r| !r.is_empty()),
@@ -418,6 +422,16 @@ mod tests {
             p.field(0).metadata().get("sf.type").map(String::as_str),
             Some("string")
         );
+    }
+
+    #[test]
+    fn restricted_picklists_are_read_from_describe() {
+        // A real org's describe: geocode accuracy is restricted, Industry is not.
+        let s = load("Account.cumulusci-v48.json");
+        let restricted = |n: &str| s.field(n).unwrap().restricted_picklist;
+        assert!(restricted("BillingGeocodeAccuracy"));
+        assert!(!restricted("Industry"));
+        assert!(!restricted("Name"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use sfdf_connector::ApiType;
-use sfdf_emulator::{Api, Failure};
+use sfdf_emulator::{Api, Failure, Value};
 
 use crate::support::{bulk_job_deleted, context_for, live, org, query, sent, text_of, texts};
 
@@ -366,6 +366,89 @@ async fn more_groups_than_one_answer_holds_are_aggregated_by_scanning() {
             refused,
             ["SELECT NumberOfEmployees, COUNT(Id) FROM Account GROUP BY NumberOfEmployees"],
             "{api}: the org refused the grouped query"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_by_a_restricted_picklist_is_pushed_with_every_api() {
+    // Invoice__c.Status__c is a restricted picklist (`restrictedPicklist: true` in describe):
+    // its values cannot differ by case only, so SOQL's groups are SQL's.
+    let org = org(300).await;
+    let sql = "SELECT Status__c, count(*), max(Issue_Date__c) FROM Invoice__c \
+               GROUP BY Status__c ORDER BY Status__c";
+    for api in [ApiType::BulkV2, ApiType::Rest, ApiType::Soap] {
+        let ctx = context_for(&org, api).await;
+        org.clear_requests();
+        let pushed = query(&ctx, sql).await;
+        let carrier = if api == ApiType::Soap {
+            Api::Soap
+        } else {
+            Api::Rest
+        };
+        assert_eq!(
+            sent(&org),
+            [(
+                carrier,
+                "SELECT Status__c, COUNT(Id), MAX(Issue_Date__c) FROM Invoice__c \
+                 GROUP BY Status__c"
+                    .to_string()
+            )],
+            "{api}"
+        );
+        query(&ctx, "SET sfdf.pushdown.aggregates = false").await;
+        let scanned = query(&ctx, sql).await;
+        assert!(
+            crate::support::row_count(&scanned) > 1,
+            "{api}: several statuses"
+        );
+        assert_eq!(printed(&pushed), printed(&scanned), "{api}");
+        assert_eq!(pushed[0].schema(), scanned[0].schema(), "{api}");
+        let soql = sent(&org);
+        assert!(
+            soql.iter().all(|(_, s)| !s.contains("GROUP BY")),
+            "{api}: without the pushdown the rows are scanned: {soql:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_by_an_unrestricted_picklist_is_answered_by_datafusion() {
+    // Account.Industry is unrestricted: through the API it takes any value, 'ENERGY' beside
+    // 'Energy', which SOQL would put in one group and SQL keeps apart.
+    let org = org(100).await;
+    for industry in ["Energy", "ENERGY"] {
+        org.create(
+            "Account",
+            &[
+                ("Name", Value::Text(format!("{industry} Corp"))),
+                ("Industry", Value::Text(industry.into())),
+            ],
+        )
+        .expect("account created");
+    }
+    let ctx = context_for(&org, ApiType::Rest).await;
+    org.clear_requests();
+    // The issue's own example.
+    let rows = query(
+        &ctx,
+        "SELECT Industry, COUNT(*) FROM Account GROUP BY Industry",
+    )
+    .await;
+    let soql = sent(&org);
+    assert!(
+        soql.contains(&(Api::Rest, "SELECT Industry FROM Account".to_string())),
+        "{soql:?}"
+    );
+    assert!(
+        soql.iter().all(|(_, s)| !s.contains("GROUP BY")),
+        "{soql:?}"
+    );
+    let industries = texts(&rows, "Industry");
+    for industry in ["Energy", "ENERGY"] {
+        assert!(
+            industries.contains(&Some(industry.to_string())),
+            "{industry}: {industries:?}"
         );
     }
 }

@@ -78,6 +78,9 @@ pub(crate) struct DescribeField {
     pub groupable: bool,
     #[serde(default)]
     pub aggregatable: bool,
+    /// A picklist that holds only its defined values (absent in old describes: not).
+    #[serde(default)]
+    pub restricted_picklist: bool,
     #[serde(default)]
     pub compound_field_name: Option<String>,
     #[serde(default)]

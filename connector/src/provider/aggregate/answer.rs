@@ -58,6 +58,12 @@ pub(super) fn to_batch(pushed: &PushedAggregate, rows: &Cells) -> Result<RecordB
 
 /// One cell as a value of `data_type`; `None` is null (a count of nothing is 0).
 fn value(cell: Option<&str>, data_type: &DataType) -> Result<ScalarValue, String> {
+    if *data_type == DataType::Utf8 {
+        // A picklist group key, as the org spells it (the empty value is null).
+        return Ok(ScalarValue::Utf8(
+            cell.filter(|t| !t.is_empty()).map(str::to_owned),
+        ));
+    }
     let Some(text) = cell.map(str::trim).filter(|t| !t.is_empty()) else {
         return match data_type {
             // COUNT never answers null; DataFusion's count is non-null.

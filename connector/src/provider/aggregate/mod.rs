@@ -16,8 +16,11 @@
 //!   would aggregate other rows than SQL; the scan has no `LIMIT`;
 //! - the aggregate has no grouping sets, and no `FILTER` or `ORDER BY` on an aggregate;
 //! - each group key is a field describe marks `groupable` whose values SOQL groups as SQL
-//!   does: checkboxes, integers and dates. Text is not pushed: SOQL compares text ignoring
-//!   case, so `'Energy'` and `'ENERGY'` could fall into one group where SQL keeps two;
+//!   does: checkboxes, integers, dates and restricted picklists. Other text is not pushed:
+//!   SOQL compares text ignoring case, so `'Energy'` and `'ENERGY'` could fall into one
+//!   group where SQL keeps two. A restricted picklist (`restrictedPicklist` in describe) holds
+//!   only its defined values, which Salesforce keeps unique ignoring case; an unrestricted
+//!   one (`Account.Industry` in most orgs) takes any value through the API;
 //! - each aggregate takes a field describe marks `aggregatable`, and SOQL's answer is
 //!   DataFusion's own ([`Aggregate`]): no `MIN`/`MAX`/`COUNT(DISTINCT)` of text (case and
 //!   collation differ), no `SUM`/`AVG` of `double` fields (the org sums exact decimals,
@@ -429,10 +432,13 @@ fn translate(
     let mut outputs = Vec::new();
     for group in &shape.groups {
         let (info, data_type) = field(group)?;
-        let groups_as_sql = matches!(
-            data_type,
-            DataType::Boolean | DataType::Int32 | DataType::Int64 | DataType::Date32
-        );
+        let groups_as_sql = match data_type {
+            DataType::Boolean | DataType::Int32 | DataType::Int64 | DataType::Date32 => true,
+            // SOQL groups text ignoring case; a restricted picklist's values never differ
+            // by case only, so its groups are SQL's.
+            DataType::Utf8 => info.sf_type == "picklist" && info.restricted_picklist,
+            _ => false,
+        };
         if !info.groupable || !groups_as_sql {
             return None;
         }
