@@ -71,6 +71,7 @@ mod factory;
 mod fallback;
 mod hints;
 mod join_keys;
+mod leaf;
 pub mod names;
 mod options;
 pub mod pushdown;

@@ -8,21 +8,22 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::config::ConfigOptions;
 use datafusion::error::DataFusionError;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::execution_plan::EmissionType;
 use datafusion::physical_plan::filter_pushdown::{
     ChildPushdownResult, FilterPushdownPhase, FilterPushdownPropagation, PushedDown,
 };
-use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::metrics::MetricsSet;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
-    PlanProperties, ReplaceChildrenOptions,
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties,
+    ReplaceChildrenOptions,
 };
 use futures::TryStreamExt;
 
 use super::fallback::Fallback;
 use super::join_keys::JoinKeyScan;
+use super::leaf::OrgLeaf;
 use super::options::Pushdown;
 use crate::extract::ExtractPlan;
 
@@ -44,8 +45,7 @@ use crate::extract::ExtractPlan;
 #[derive(Debug)]
 pub struct SoqlScanExec {
     plan: ExtractPlan,
-    properties: Arc<PlanProperties>,
-    metrics: ExecutionPlanMetricsSet,
+    leaf: OrgLeaf,
     join_keys: Option<JoinKeyScan>,
     fallback: Option<Arc<Fallback>>,
 }
@@ -53,16 +53,14 @@ pub struct SoqlScanExec {
 impl SoqlScanExec {
     /// A scan of `plan`.
     pub fn new(plan: ExtractPlan) -> Self {
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(plan.schema()),
-            Partitioning::UnknownPartitioning(plan.partition_count().max(1)),
+        let leaf = OrgLeaf::new(
+            plan.schema(),
+            plan.partition_count(),
             EmissionType::Incremental,
-            Boundedness::Bounded,
         );
         Self {
             plan,
-            properties: Arc::new(properties),
-            metrics: ExecutionPlanMetricsSet::new(),
+            leaf,
             join_keys: None,
             fallback: None,
         }
@@ -80,8 +78,7 @@ impl SoqlScanExec {
     pub(crate) fn with_join_keys(&self, join_keys: JoinKeyScan) -> Self {
         Self {
             plan: self.plan.clone(),
-            properties: Arc::clone(&self.properties),
-            metrics: ExecutionPlanMetricsSet::new(),
+            leaf: self.leaf.renewed(),
             join_keys: Some(join_keys),
             fallback: self.fallback.clone(),
         }
@@ -154,7 +151,7 @@ impl ExecutionPlan for SoqlScanExec {
     }
 
     fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
+        self.leaf.properties()
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
@@ -224,7 +221,7 @@ impl ExecutionPlan for SoqlScanExec {
     }
 
     fn metrics(&self) -> Option<MetricsSet> {
-        Some(self.metrics.clone_inner())
+        Some(self.leaf.metrics())
     }
 
     fn execute(
@@ -253,14 +250,6 @@ impl ExecutionPlan for SoqlScanExec {
                 ctx,
             );
         }
-        // Rows per partition, for `EXPLAIN ANALYZE`.
-        let baseline = BaselineMetrics::new(&self.metrics, partition);
-        let stream = stream.inspect_ok(move |batch| {
-            baseline.record_output(batch.num_rows());
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            self.plan.schema(),
-            stream,
-        )))
+        Ok(self.leaf.counted(partition, stream))
     }
 }

@@ -12,17 +12,17 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::TableType;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, LogicalPlan};
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::execution_plan::EmissionType;
+use datafusion::physical_plan::metrics::MetricsSet;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
-};
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 
 use super::{Output, PushedAggregate, answer};
 use crate::config::ApiType;
 use crate::provider::ScanOptions;
 use crate::provider::fallback::Fallback;
+use crate::provider::leaf::OrgLeaf;
 use crate::provider::options::Pushdown;
 use crate::session::Session;
 
@@ -90,22 +90,17 @@ pub struct SoqlAggregateExec {
     session: Session,
     pushed: Arc<PushedAggregate>,
     fallback: Arc<Fallback>,
-    properties: Arc<PlanProperties>,
+    leaf: OrgLeaf,
 }
 
 impl SoqlAggregateExec {
     fn new(session: Session, pushed: PushedAggregate, fallback: Fallback) -> Self {
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(Arc::clone(&pushed.schema)),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Final,
-            Boundedness::Bounded,
-        );
+        let leaf = OrgLeaf::new(Arc::clone(&pushed.schema), 1, EmissionType::Final);
         Self {
             session,
             pushed: Arc::new(pushed),
             fallback: Arc::new(fallback),
-            properties: Arc::new(properties),
+            leaf,
         }
     }
 
@@ -153,7 +148,11 @@ impl ExecutionPlan for SoqlAggregateExec {
     }
 
     fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
+        self.leaf.properties()
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.leaf.metrics())
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
@@ -176,19 +175,20 @@ impl ExecutionPlan for SoqlAggregateExec {
 
     fn execute(
         &self,
-        _partition: usize,
+        partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let session = self.session.clone();
         let pushed = Arc::clone(&self.pushed);
         let asked = futures::stream::once(async move { ask_org(&session, &pushed).await });
         let asked = Box::pin(RecordBatchStreamAdapter::new(self.schema(), asked));
-        Ok(Arc::clone(&self.fallback).or_instead(
+        let rows = Arc::clone(&self.fallback).or_instead(
             asked,
             self.pushed.query.object.clone(),
             self.soql(),
             ctx,
-        ))
+        );
+        Ok(self.leaf.counted(partition, rows))
     }
 }
 
