@@ -2,11 +2,11 @@
 //! that stops early (`| head`), Ctrl-C. Each run has ended (the process is gone) before
 //! the org's jobs are counted: sfdf waits for its DELETEs before it exits.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::ExitStatus;
 
 use super::{connection_file, sfdf, stderr};
-use crate::support::org;
+use crate::support::{org, run_with_reader};
 
 /// Bulk job creations the org answered.
 fn jobs_created(org: &sfdf_emulator::EmulatedOrg) -> usize {
@@ -16,12 +16,20 @@ fn jobs_created(org: &sfdf_emulator::EmulatedOrg) -> usize {
         .count()
 }
 
+/// Asserts that the query ran through one Bulk job and that the org holds none now.
+fn one_job_none_left(org: &sfdf_emulator::EmulatedOrg, stderr: &str) {
+    assert_eq!(jobs_created(org), 1, "the query ran through a Bulk job");
+    assert_eq!(
+        org.bulk_jobs(),
+        Vec::<String>::new(),
+        "no job left at the org\n{stderr}"
+    );
+}
+
 /// Runs `sfdf ARGS`, reads `lines` lines of its output, then `stop`s it (closes the pipe,
 /// or sends a signal); returns how it ended and its standard error.
 async fn run_and_stop(args: Vec<String>, lines: usize, interrupt: bool) -> (ExitStatus, String) {
-    let run = sfdf(&args);
-    tokio::task::spawn_blocking(move || {
-        let mut child = run.command().spawn().expect("starts");
+    run_with_reader(sfdf(&args).command(), move |child| {
         drop(child.stdin.take());
         let mut out = BufReader::new(child.stdout.take().expect("stdout"));
         for _ in 0..lines {
@@ -37,20 +45,10 @@ async fn run_and_stop(args: Vec<String>, lines: usize, interrupt: bool) -> (Exit
             assert!(sent.success());
             // Keep reading, as a terminal would, until sfdf is gone.
             std::io::copy(&mut out, &mut std::io::sink()).expect("reads to the end");
-        } else {
-            drop(out); // `| head`: the reader goes away
         }
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .expect("stderr")
-            .read_to_string(&mut err)
-            .expect("reads");
-        (child.wait().expect("ends"), err)
+        // Else `| head`: the reader goes away.
     })
     .await
-    .expect("joins")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,12 +68,7 @@ async fn a_reader_that_stops_early_leaves_no_bulk_job() {
         status.success() && !err.contains("panicked"),
         "{status:?}\n{err}"
     );
-    assert_eq!(jobs_created(&org), 1, "the query ran through a Bulk job");
-    assert_eq!(
-        org.bulk_jobs(),
-        Vec::<String>::new(),
-        "no job left at the org\n{err}"
-    );
+    one_job_none_left(&org, &err);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,12 +96,7 @@ async fn ctrl_c_mid_extraction_leaves_no_bulk_job() {
     let (status, err) = run_and_stop(args.map(String::from).to_vec(), 2, true).await;
     assert_eq!(status.code(), Some(130), "{err}");
     assert!(err.contains("cancelled"), "{err}");
-    assert_eq!(jobs_created(&org), 1, "the query ran through a Bulk job");
-    assert_eq!(
-        org.bulk_jobs(),
-        Vec::<String>::new(),
-        "no job left at the org\n{err}"
-    );
+    one_job_none_left(&org, &err);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,11 +116,5 @@ async fn an_error_mid_extraction_leaves_no_bulk_job() {
     .await;
     assert!(!out.status.success(), "the limit stops the query");
     assert!(stderr(&out).contains("max_rows"), "{}", stderr(&out));
-    assert_eq!(jobs_created(&org), 1, "the query ran through a Bulk job");
-    assert_eq!(
-        org.bulk_jobs(),
-        Vec::<String>::new(),
-        "no job left at the org\n{}",
-        stderr(&out)
-    );
+    one_job_none_left(&org, &stderr(&out));
 }

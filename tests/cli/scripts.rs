@@ -1,10 +1,8 @@
 //! Scripts and pipes: failing statements stop the run, `-c`/`-f`, JSON, escaped cells,
 //! a closed pipe, Ctrl-C.
 
-use std::io::Read;
-
 use super::{connection_file, ok, sfdf, stderr, stdout};
-use crate::support::{live, org};
+use crate::support::{live, org, run_with_reader};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_script_stops_at_its_first_failing_statement_and_exits_non_zero() {
@@ -189,24 +187,12 @@ async fn a_closed_pipe_ends_every_command_quietly() {
         vec!["demo", "--rows", "50"],
     ];
     for args in runs {
-        let run = sfdf(&args);
-        let out = tokio::task::spawn_blocking(move || {
-            let mut child = run.command().spawn().expect("starts");
+        let (status, err) = run_with_reader(sfdf(&args).command(), |child| {
             // The reader goes away before sfdf writes anything (`| head -0`).
             drop(child.stdout.take());
             drop(child.stdin.take());
-            let mut err = String::new();
-            child
-                .stderr
-                .take()
-                .expect("stderr")
-                .read_to_string(&mut err)
-                .expect("reads");
-            (child.wait().expect("ends"), err)
         })
-        .await
-        .expect("joins");
-        let (status, err) = out;
+        .await;
         assert!(
             status.success() && !err.contains("panicked") && !err.contains("error"),
             "{args:?}: {status:?}\n{err}"

@@ -1,5 +1,7 @@
 //! Shared set-up: an emulated org, a connection to it, a SQL session over it.
 
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -95,6 +97,30 @@ pub(crate) fn bulk_soql(org: &EmulatedOrg) -> Vec<String> {
         .filter(|r| r.api == Api::Bulk && r.method == "POST")
         .filter_map(|r| r.soql)
         .collect()
+}
+
+/// Runs `command` (its standard error piped) off the async runtime, so the emulated org keeps
+/// answering: `reader` plays the other end (takes or drops the child's stdout and stdin,
+/// sends it signals), then the child's standard error is read to the end and the child
+/// waited for. Returns how it ended and what it wrote to standard error.
+pub(crate) async fn run_with_reader(
+    mut command: Command,
+    reader: impl FnOnce(&mut Child) + Send + 'static,
+) -> (ExitStatus, String) {
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("starts");
+        reader(&mut child);
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr piped")
+            .read_to_string(&mut err)
+            .expect("reads stderr");
+        (child.wait().expect("ends"), err)
+    })
+    .await
+    .expect("joins")
 }
 
 /// Waits (at most 10 s) until the org has seen a Bulk query job deleted. A scan's Bulk job
