@@ -9,18 +9,7 @@ use datafusion::prelude::SessionContext;
 use sfdf_connector::ApiType;
 use sfdf_emulator::{Api, EmulatedOrg};
 
-use crate::support::{context_for, live, org, query, text_of};
-
-/// Every SOQL the org received since the last call, with the API that carried it.
-fn sent(org: &EmulatedOrg) -> Vec<(Api, String)> {
-    let soql = org
-        .requests()
-        .into_iter()
-        .filter_map(|r| Some((r.api, r.soql?)))
-        .collect();
-    org.clear_requests();
-    soql
-}
+use crate::support::{context_for, live, org, query, sent, text_of};
 
 /// The SOQL sent for `object` (ignoring the other scans of the query).
 fn sent_for(sent: &[(Api, String)], object: &str) -> Vec<String> {
@@ -84,6 +73,24 @@ fn carrier(api: ApiType) -> Api {
     }
 }
 
+/// The one Account query among `soql`, which `api`'s connection sent through its own API,
+/// and the keys of its `Id IN (…)`.
+fn account_query(soql: &[(Api, String)], api: ApiType) -> (String, BTreeSet<String>) {
+    let account_soql = sent_for(soql, "Account");
+    assert_eq!(account_soql.len(), 1, "{api}: {soql:?}");
+    let account_soql = account_soql[0].clone();
+    let keys = in_list(&account_soql, "Id")
+        .unwrap_or_else(|| panic!("{api}: no Id IN (…): {account_soql}"))
+        .into_iter()
+        .collect();
+    assert!(
+        soql.iter()
+            .any(|(carried, s)| *carried == carrier(api) && *s == account_soql),
+        "{api}: {soql:?}"
+    );
+    (account_soql, keys)
+}
+
 const APIS: [ApiType; 3] = [ApiType::BulkV2, ApiType::Rest, ApiType::Soap];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,25 +114,14 @@ async fn a_filtered_object_joined_with_account_sends_its_account_ids() {
         let ctx = context_for(&org, api).await;
         let (soql, result) = pushed_and_plain(&ctx, &org, &sql).await;
         assert_eq!(result.matches("| 006").count(), 3, "{api}: {result}");
-        let account_soql = sent_for(&soql, "Account");
-        assert_eq!(account_soql.len(), 1, "{api}: {soql:?}");
-        let keys: BTreeSet<String> = in_list(&account_soql[0], "Id")
-            .unwrap_or_else(|| panic!("{api}: no Id IN (…): {account_soql:?}"))
-            .into_iter()
-            .collect();
+        let (account_soql, keys) = account_query(&soql, api);
         assert_eq!(
             keys, accounts,
             "{api}: the opportunities' accounts are sent"
         );
         assert!(
-            account_soql[0].starts_with("SELECT Id, Name FROM Account WHERE Id IN ("),
-            "{api}: {}",
-            account_soql[0]
-        );
-        assert!(
-            soql.iter()
-                .any(|(carried, s)| *carried == carrier(api) && s == &account_soql[0]),
-            "{api}: {soql:?}"
+            account_soql.starts_with("SELECT Id, Name FROM Account WHERE Id IN ("),
+            "{api}: {account_soql}"
         );
     }
 }
@@ -171,41 +167,48 @@ async fn a_values_list_joined_with_account_sends_its_ids() {
                 "{api}: {result}"
             );
         }
-        let account_soql = sent_for(&soql, "Account");
-        assert_eq!(account_soql.len(), 1, "{api}: {soql:?}");
-        let sent_keys: BTreeSet<String> = in_list(&account_soql[0], "Id")
-            .unwrap_or_else(|| panic!("{api}: no Id IN (…): {account_soql:?}"))
-            .into_iter()
-            .collect();
+        let (_, sent_keys) = account_query(&soql, api);
         let mut expected: BTreeSet<String> = ids.iter().cloned().collect();
         expected.insert(ids[1].to_lowercase());
         assert_eq!(
             sent_keys, expected,
             "{api}: distinct ids, no NULL, no non-id"
         );
-        assert!(
-            soql.iter()
-                .any(|(carried, s)| *carried == carrier(api) && s == &account_soql[0]),
-            "{api}: {soql:?}"
-        );
     }
+}
+
+/// Joins `ids` (as a `VALUES` list) with Account through each API after `setting`, with
+/// the pushdown on and off (same result, every account found); the Account SOQL each API's
+/// connection sent with it on.
+async fn account_soql_per_api(
+    org: &EmulatedOrg,
+    ids: &[String],
+    setting: &str,
+) -> Vec<(ApiType, Vec<String>)> {
+    let keys: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+    let sql = values_join(&keys);
+    let mut per_api = Vec::new();
+    for api in APIS {
+        let ctx = context_for(org, api).await;
+        query(&ctx, setting).await;
+        let (soql, result) = pushed_and_plain(&ctx, org, &sql).await;
+        assert_eq!(
+            result.matches("| 001").count(),
+            ids.len(),
+            "{api}: {result}"
+        );
+        per_api.push((api, sent_for(&soql, "Account")));
+    }
+    per_api
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_keys_than_join_keys_max_read_the_object_as_before() {
     let org = org(200).await;
-    let keys: Vec<String> = account_ids(&org, 4)
-        .iter()
-        .map(|id| format!("'{id}'"))
-        .collect();
-    let sql = values_join(&keys);
-    for api in APIS {
-        let ctx = context_for(&org, api).await;
-        query(&ctx, "SET sfdf.pushdown.join_keys_max = 3").await;
-        let (soql, result) = pushed_and_plain(&ctx, &org, &sql).await;
-        assert_eq!(result.matches("| 001").count(), 4, "{api}: {result}");
+    let ids = account_ids(&org, 4);
+    let setting = "SET sfdf.pushdown.join_keys_max = 3";
+    for (api, account_soql) in account_soql_per_api(&org, &ids, setting).await {
         // The plain scan (REST/SOAP first ask for its SystemModstamp windows).
-        let account_soql = sent_for(&soql, "Account");
         assert!(
             account_soql
                 .iter()
@@ -220,14 +223,8 @@ async fn more_keys_than_join_keys_max_read_the_object_as_before() {
 async fn keys_beyond_one_query_are_sent_in_several() {
     let org = org(200).await;
     let ids = account_ids(&org, 7);
-    let keys: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
-    let sql = values_join(&keys);
-    for api in APIS {
-        let ctx = context_for(&org, api).await;
-        query(&ctx, "SET sfdf.pushdown.join_keys_per_query = 3").await;
-        let (soql, result) = pushed_and_plain(&ctx, &org, &sql).await;
-        assert_eq!(result.matches("| 001").count(), 7, "{api}: {result}");
-        let account_soql = sent_for(&soql, "Account");
+    let setting = "SET sfdf.pushdown.join_keys_per_query = 3";
+    for (api, account_soql) in account_soql_per_api(&org, &ids, setting).await {
         assert_eq!(
             account_soql.len(),
             3,
