@@ -32,8 +32,8 @@ pub enum Failure {
 #[derive(Debug, Default)]
 pub(crate) struct FaultState {
     pub fail_next: Vec<Failure>,
-    /// `Some(message)`: the next Bulk job created fails; the inner `None` = no `errorMessage`.
-    pub fail_next_job: Option<Option<String>>,
+    /// One per Bulk job still to fail, in order: its `errorMessage` (`None`: none).
+    pub fail_next_jobs: Vec<Option<String>>,
     pub slow_pages: Duration,
     pub cut_next_body: Option<usize>,
     pub nul_bytes_next_page: bool,
@@ -79,7 +79,17 @@ impl Faults {
     /// The next Bulk query job created ends in state `Failed`, with this `errorMessage`
     /// (or with none, as real jobs sometimes do).
     pub fn fail_next_bulk_job(&self, error_message: Option<&str>) {
-        self.state.faults.lock().fail_next_job = Some(error_message.map(str::to_owned));
+        self.fail_next_bulk_jobs(1, error_message);
+    }
+
+    /// The next `count` Bulk query jobs created end in state `Failed`, each with this
+    /// `errorMessage`: a query the org keeps failing, past a client's retries.
+    pub fn fail_next_bulk_jobs(&self, count: usize, error_message: Option<&str>) {
+        self.state
+            .faults
+            .lock()
+            .fail_next_jobs
+            .extend(std::iter::repeat_n(error_message.map(str::to_owned), count));
     }
 
     /// Every result page (REST query pages, Bulk result pages, SOAP query responses) waits this

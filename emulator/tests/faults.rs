@@ -281,30 +281,36 @@ async fn every_admin_endpoint_takes_effect() {
         .expect("headers");
     assert!(resp.bytes().await.is_err());
 
-    assert_eq!(post("/faults/fail-next-bulk-job", json!({})).await, 204);
-    let job: Json = http()
-        .post(format!("{}/services/data/{V}/jobs/query", org.base_url()))
-        .bearer_auth(&token)
-        .json(&json!({"operation": "query", "query": "SELECT Id FROM Account"}))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
-    let id = job["id"].as_str().expect("id").to_owned();
-    let mut state = Json::Null;
-    for _ in 0..100 {
-        state = get_json(&org, &token, &format!("/services/data/{V}/jobs/query/{id}"))
+    // Two jobs in a row fail (`count`), as a query the org keeps failing.
+    assert_eq!(
+        post("/faults/fail-next-bulk-job", json!({"count": 2})).await,
+        204
+    );
+    for _ in 0..2 {
+        let job: Json = http()
+            .post(format!("{}/services/data/{V}/jobs/query", org.base_url()))
+            .bearer_auth(&token)
+            .json(&json!({"operation": "query", "query": "SELECT Id FROM Account"}))
+            .send()
             .await
-            .1["state"]
-            .clone();
-        if state == "Failed" {
-            break;
+            .expect("request")
+            .json()
+            .await
+            .expect("json");
+        let id = job["id"].as_str().expect("id").to_owned();
+        let mut state = Json::Null;
+        for _ in 0..100 {
+            state = get_json(&org, &token, &format!("/services/data/{V}/jobs/query/{id}"))
+                .await
+                .1["state"]
+                .clone();
+            if state == "Failed" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(state, "Failed");
     }
-    assert_eq!(state, "Failed");
 
     let resp = http()
         .post(format!("{}/services/data/{V}/query", org.base_url()))

@@ -191,6 +191,37 @@ async fn a_top_n_the_org_refuses_is_sorted_by_datafusion_over_a_plain_scan() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sorted_bulk_job_that_keeps_failing_is_sorted_by_datafusion_over_a_plain_scan() {
+    let org = org(300).await;
+    // Over 10,000 rows a bulkv2 top-N is one sorted Bulk job.
+    let sql = TOP.replace("LIMIT 5", "LIMIT 10001");
+    let sorted = TOP_SOQL.replace("LIMIT 5", "LIMIT 10001");
+    let unsorted = "SELECT Id, Name, NumberOfEmployees FROM Account WHERE NumberOfEmployees > 1000";
+    let ctx = context_for(&org, ApiType::BulkV2).await;
+    query(&ctx, "SET sfdf.pushdown.topn = false").await;
+    let scanned = rows(&query(&ctx, &sql).await);
+    query(&ctx, "SET sfdf.pushdown.topn = true").await;
+    bulk_job_deleted(&org).await;
+    org.clear_requests();
+    // The connector creates a failed job again twice (three attempts) before giving up.
+    org.faults().fail_next_bulk_jobs(
+        3,
+        Some("InvalidBatch : Failed to process query: QUERY_TIMEOUT: Your query request was running for too long."),
+    );
+    let answered = rows(&query(&ctx, &sql).await);
+    assert!(!answered.is_empty());
+    assert!(
+        same_answer(&answered, &scanned, 1, false),
+        "{answered:?} vs {scanned:?}"
+    );
+    assert_eq!(
+        crate::support::bulk_soql(&org),
+        [sorted.as_str(), sorted.as_str(), sorted.as_str(), unsorted],
+        "three sorted jobs failed, then the plain scan's job"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explain_shows_the_pushed_top_n_and_sends_nothing() {
     let org = org(100).await;
     let ctx = context_for(&org, ApiType::BulkV2).await;

@@ -107,6 +107,8 @@ async fn expire_query_cursors(State(app): State<App>) -> Response {
 #[derive(Deserialize)]
 struct FailJob {
     error_message: Option<String>,
+    /// How many jobs in a row fail (1 when absent).
+    count: Option<usize>,
 }
 
 async fn fail_next_bulk_job(State(app): State<App>, body: Bytes) -> Response {
@@ -115,9 +117,14 @@ async fn fail_next_bulk_job(State(app): State<App>, body: Bytes) -> Response {
     } else {
         body
     };
-    match parse::<FailJob>(&body, r#"{"error_message": "…"} or {}"#) {
+    match parse::<FailJob>(&body, r#"{"error_message": "…", "count": 3} or {}"#) {
         Ok(req) => {
-            app.state.faults.lock().fail_next_job = Some(req.error_message);
+            let count = req.count.unwrap_or(1);
+            app.state
+                .faults
+                .lock()
+                .fail_next_jobs
+                .extend(std::iter::repeat_n(req.error_message, count));
             StatusCode::NO_CONTENT.into_response()
         }
         Err(r) => r,

@@ -323,7 +323,10 @@ pub(crate) async fn create(
         .jobs
         .lock()
         .insert(job.id.clone(), Arc::clone(&job));
-    let forced_failure = app.state.faults.lock().fail_next_job.take();
+    let forced_failure = {
+        let mut faults = app.state.faults.lock();
+        (!faults.fail_next_jobs.is_empty()).then(|| faults.fail_next_jobs.remove(0))
+    };
     let state = Arc::clone(&app.state);
     let worker = Arc::clone(&job);
     let profile = caller.profile.clone();
