@@ -120,6 +120,14 @@ async fn explain_shows_the_count_query_and_sends_nothing() {
             "{text}"
         );
         assert!(sent(&org).is_empty(), "EXPLAIN sends no query");
+        // EXPLAIN ANALYZE runs it and counts the rows the aggregate plan sent (one).
+        let analyzed = query(&ctx, &format!("EXPLAIN ANALYZE {COUNTED}")).await;
+        let text = pretty_format_batches(&analyzed).unwrap().to_string();
+        let line = text
+            .lines()
+            .find(|l| l.contains("SoqlAggregateExec"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(line.contains("output_rows=1"), "{api}: {line}");
     }
 }
 
