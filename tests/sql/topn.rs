@@ -191,6 +191,40 @@ async fn a_top_n_the_org_refuses_is_sorted_by_datafusion_over_a_plain_scan() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_top_n_with_its_offset_in_soql_skips_the_same_rows_in_datafusion() {
+    let org = org(300).await;
+    let sql = "SELECT CloseDate, Id FROM Opportunity WHERE IsClosed \
+               ORDER BY CloseDate ASC NULLS FIRST LIMIT 4 OFFSET 3";
+    let sorted = "SELECT Id, CloseDate FROM Opportunity WHERE IsClosed = TRUE \
+                  ORDER BY CloseDate ASC NULLS FIRST LIMIT 4 OFFSET 3";
+    let ctx = context_for(&org, ApiType::Rest).await;
+    query(&ctx, "SET sfdf.pushdown.topn = false").await;
+    let scanned = rows(&query(&ctx, sql).await);
+    assert_eq!(scanned.len(), 4);
+    query(&ctx, "SET sfdf.pushdown.topn = true").await;
+    org.clear_requests();
+    org.faults().fail_next(1, Failure::QueryTimeout);
+    let answered = rows(&query(&ctx, sql).await);
+    assert!(
+        same_answer(&answered, &scanned, 1, true),
+        "{answered:?} vs {scanned:?}"
+    );
+    let refused: Vec<_> = org
+        .requests()
+        .into_iter()
+        .filter(|r| r.status >= 400)
+        .filter_map(|r| r.soql)
+        .collect();
+    assert_eq!(refused, [sorted]);
+    let soql: Vec<String> = sent(&org).into_iter().map(|(_, s)| s).collect();
+    assert!(
+        soql.iter()
+            .any(|s| s == "SELECT Id, CloseDate FROM Opportunity WHERE IsClosed = TRUE"),
+        "{soql:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sorted_bulk_job_that_keeps_failing_is_sorted_by_datafusion_over_a_plain_scan() {
     let org = org(300).await;
     // Over 10,000 rows a bulkv2 top-N is one sorted Bulk job.
