@@ -19,6 +19,19 @@
 //!
 //! Column types are Delta's: [`delta_schema`] says how Arrow types are stored (timestamps as
 //! microseconds in UTC, times of day as text).
+//!
+//! **File layout.** Every write (overwrite, append, merge, delete) closes its data files at
+//! the table's `delta.targetFileSize` ([`TARGET_FILE_SIZE`] in the tables it creates) and
+//! flushes Parquet row groups at [`ROW_GROUP_BYTES`]. Both bound
+//! what a sync costs:
+//! * memory: a Parquet writer holds its whole open row group; deltalake's default (1,048,576
+//!   rows) is hundreds of MiB for a wide object, and the peak grew with it;
+//! * a merge: deltalake rewrites the whole of every file holding a matched row, and skips the
+//!   files whose `Id` range (from the files' statistics) misses the changed rows. Rows arrive
+//!   in `Id` order (the order Bulk result pages and cursors return them in), so `Id` ranges
+//!   of files barely overlap and recently created records, the ones that change most, sit in
+//!   the last few files: smaller files mean fewer bytes rewritten when the changes cluster,
+//!   at the price of more files to list and open when reading.
 
 use std::collections::HashMap;
 use std::ops::Not;
@@ -39,7 +52,31 @@ use deltalake::DeltaTable;
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::kernel::{Action, Transaction};
 use deltalake::operations::write::SchemaMode;
+use deltalake::parquet::basic::Compression;
+use deltalake::parquet::file::properties::WriterProperties;
 use deltalake::protocol::{DeltaOperation, SaveMode};
+
+/// The size at which a write closes a data file and starts the next (see "File layout"
+/// above), recorded in every table this layer creates as [`FILE_SIZE_PROPERTY`], which
+/// deltalake's merge and other Delta writers (e.g. `OPTIMIZE`) follow. A table whose
+/// property says otherwise is written with its own size.
+pub const TARGET_FILE_SIZE: u64 = 32 * 1024 * 1024;
+
+/// Delta's table property for the data file size writers aim at.
+pub const FILE_SIZE_PROPERTY: &str = "delta.targetFileSize";
+
+/// The estimated encoded size at which a Parquet row group is flushed: what one open file
+/// holds in memory (see "File layout" above).
+pub const ROW_GROUP_BYTES: usize = 4 * 1024 * 1024;
+
+/// How every write of this layer writes Parquet: snappy (deltalake's own default), row groups
+/// bounded by [`ROW_GROUP_BYTES`].
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
+        .build()
+}
 
 /// Errors of the Delta layer: the folder and what failed.
 #[derive(Debug, thiserror::Error)]
@@ -172,6 +209,16 @@ impl DeltaDir {
         snapshot.metadata().configuration().clone()
     }
 
+    /// The size at which writes close a data file: the table's `delta.targetFileSize` when
+    /// it has one (every table this layer creates does), else [`TARGET_FILE_SIZE`].
+    pub fn target_file_size(&self) -> u64 {
+        self.properties()
+            .get(FILE_SIZE_PROPERTY)
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(TARGET_FILE_SIZE)
+    }
+
     /// The table's Arrow schema, `None` without a table.
     pub fn schema(&self) -> Option<SchemaRef> {
         let snapshot = self.table.snapshot().ok()?;
@@ -228,6 +275,8 @@ impl DeltaDir {
             .write(Vec::new())
             .with_input_plan(plan)
             .with_save_mode(mode)
+            .with_target_file_size(std::num::NonZeroU64::new(self.target_file_size()))
+            .with_writer_properties(writer_properties())
             .with_commit_properties(commit.commit_properties());
         if mode == SaveMode::Overwrite {
             // A new field list replaces the columns.
@@ -256,7 +305,17 @@ impl DeltaDir {
             .table
             .create()
             .with_columns(delta_schema.fields().cloned())
-            .with_configuration(properties.iter().map(|(k, v)| (k.clone(), Some(v.clone()))))
+            .with_configuration(
+                properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Some(v.clone())))
+                    .chain((!properties.contains_key(FILE_SIZE_PROPERTY)).then(|| {
+                        (
+                            FILE_SIZE_PROPERTY.to_string(),
+                            Some(TARGET_FILE_SIZE.to_string()),
+                        )
+                    })),
+            )
             .with_raise_if_key_not_exists(false)
             .await
             .map_err(|source| delta_err(&self.path, "creating", source))?;
@@ -317,6 +376,7 @@ impl DeltaDir {
             .merge(source, on)
             .with_source_alias("s")
             .with_target_alias("t")
+            .with_writer_properties(writer_properties())
             .with_commit_properties(commit.commit_properties());
         let changed = version_column.map(|v| {
             datafusion::logical_expr::binary_expr(
@@ -389,6 +449,7 @@ impl DeltaDir {
             .clone()
             .delete()
             .with_predicate(column_expr(key).in_list(list, false))
+            .with_writer_properties(writer_properties())
             .with_commit_properties(commit.commit_properties())
             .await
             .map_err(|source| delta_err(&self.path, "deleting", source))?;

@@ -6,5 +6,6 @@ mod config;
 mod faults;
 mod full;
 mod incremental;
+mod layout;
 mod reconcile;
 mod settings;
