@@ -1,15 +1,17 @@
-//! Sync of Account rows from the emulated org into Delta, next to an extraction of the same
-//! rows into Arrow that writes nothing (the download the sync cannot be faster than), and an
-//! incremental sync after 1% of the rows changed.
+//! Sync of Account rows from the emulated org into Delta, next to a plain download of the
+//! same Bulk result pages (bytes read and dropped: the floor of any sync) and an extraction
+//! of the same rows into Arrow that writes nothing; then two incremental syncs, each after 1%
+//! of the rows changed: first the most recently created 1% (where most changes fall in a
+//! real org), then 1% spread evenly over the object (every 100th row: the worst case for a
+//! merge, which rewrites every file holding a changed row).
 //!
-//! `cargo bench -p sfdf-sync --bench sync` (sizes: `SFDF_BENCH_ROWS=1000000,5000000`; a
-//! modelled link next to loopback: `SFDF_BENCH_LINK_MBPS=1000`; API: `SFDF_BENCH_API=bulkv2`).
+//! `cargo bench --workspace --bench sync` (sizes: `SFDF_BENCH_ROWS=1000000,5000000`; a modelled link
+//! next to loopback: `SFDF_BENCH_LINK_MBPS=1000`; API: `SFDF_BENCH_API=bulkv2`).
 //!
 //! The emulated org runs in a child process (this binary with `SFDF_BENCH_SERVE`), and each
 //! phase in a fresh process of its own (`SFDF_BENCH_PHASE`), so the peak RSS printed
-//! (`VmHWM`) is that phase's alone. The parent asks the org's process to change 1% of the
-//! Accounts (a line `change N` on its standard input) between the full and the incremental
-//! sync.
+//! (`VmHWM`) is that phase's alone. The parent asks the org's process to change Accounts (a
+//! line `change recent N` or `change spread N` on its standard input) between the syncs.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -69,18 +71,24 @@ fn run_size(rows: usize, link: Option<u64>, api: &str) {
             target.path().display()
         )
     };
+    let plain = run_phase(&args("plain"));
     let download = run_phase(&args("download"));
     let full = run_phase(&args("full"));
-    let changed = rows / 100;
-    writeln!(control, "change {changed}").unwrap();
-    control.flush().unwrap();
-    wait_for_marker(&base, Duration::from_secs(600));
-    let incremental = run_phase(&args("incremental"));
+    let mut change = |pattern: &str| {
+        writeln!(control, "change {pattern} {}", rows / 100).unwrap();
+        control.flush().unwrap();
+        wait_for_marker(&base, Duration::from_secs(600));
+        run_phase(&args("incremental"))
+    };
+    let recent = change("recent");
+    let spread = change("spread");
     let link_text = link.map_or("loopback".to_string(), |l| format!("{l} MB/s"));
     for (name, f) in [
+        ("plain download", &plain),
         ("extract only", &download),
         ("full sync", &full),
-        ("incremental (1% changed)", &incremental),
+        ("incremental, 1% changed: recent", &recent),
+        ("incremental, 1% changed: spread", &spread),
     ] {
         println!(
             "| {rows} | {link_text} | {name} ({} rows) | {:.2} s | {:.1}% | {} ({:.1}%) | {:.1} ({:.2}%) | {:.0} MiB |",
@@ -174,17 +182,21 @@ fn serve(rows: usize) {
                 .map(|n| n > 0)
                 .unwrap_or(false)
             {
-                if let Some(n) = line.trim().strip_prefix("change ") {
+                if let Some(what) = line.trim().strip_prefix("change ") {
+                    let (pattern, n) = what.split_once(' ').unwrap();
                     let n: usize = n.parse().unwrap();
-                    let ids: Vec<String> = serving
+                    // Records come in creation order: the newest are the last.
+                    let live: Vec<String> = serving
                         .records("Account")
                         .unwrap()
                         .into_iter()
                         .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
-                        .step_by(100)
-                        .take(n)
                         .map(|r| r.id().to_string())
                         .collect();
+                    let ids: Vec<String> = match pattern {
+                        "recent" => live[live.len().saturating_sub(n)..].to_vec(),
+                        _ => live.into_iter().step_by(100).take(n).collect(),
+                    };
                     for id in ids {
                         serving
                             .update("Account", &id, &[("Phone", Value::Text("555-0199".into()))])
@@ -249,7 +261,15 @@ fn phase(args: &str) {
         let session = Session::connect(&conn).await.unwrap();
         let calls = session.calls_made();
         let started = Instant::now();
+        let mut calls_by_hand = None;
         let (rows, bytes) = match phase {
+            "plain" => {
+                let query = session.query_for("Account").await.unwrap();
+                let plan = session.plan(&query).await.unwrap();
+                let (rows, bytes, calls) = plain_download(base, id, secret, plan.soql()).await;
+                calls_by_hand = Some(calls);
+                (rows, bytes)
+            }
             "download" => {
                 let query = session.query_for("Account").await.unwrap();
                 let plan = session.plan(&query).await.unwrap();
@@ -275,7 +295,7 @@ fn phase(args: &str) {
         Figures {
             rows,
             seconds: started.elapsed().as_secs_f64(),
-            calls: session.calls_made() - calls,
+            calls: calls_by_hand.unwrap_or(session.calls_made() - calls),
             bytes,
             peak_rss: peak_rss(),
         }
@@ -284,6 +304,105 @@ fn phase(args: &str) {
         "{} {} {} {} {}",
         f.rows, f.seconds, f.calls, f.bytes, f.peak_rss
     );
+}
+
+/// Downloads the result pages of a Bulk API 2.0 query job for `soql` the plainest way: a
+/// token, the job, its page list, then every page (4 at a time, as a sync reads them), each
+/// body read and dropped. Returns (rows, body bytes, API calls).
+async fn plain_download(base: &str, id: &str, secret: &str, soql: &str) -> (u64, u64, u64) {
+    use serde_json::Value as Json;
+    let http = reqwest::Client::new();
+    let token: Json = http
+        .post(format!("{base}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let auth = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let data = format!("{base}/services/data/v62.0");
+    let get = |url: String| {
+        let request = http.get(url).header("Authorization", &auth);
+        async move { request.send().await.unwrap().error_for_status().unwrap() }
+    };
+    let job: Json = http
+        .post(format!("{data}/jobs/query"))
+        .header("Authorization", &auth)
+        .json(&serde_json::json!({"operation": "query", "query": soql}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job_id = job["id"].as_str().unwrap().to_string();
+    let mut calls = 2;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        calls += 1;
+        let state: Json = get(format!("{data}/jobs/query/{job_id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        match state["state"].as_str() {
+            Some("JobComplete") => break,
+            Some("Failed" | "Aborted") => panic!("the job failed: {state}"),
+            _ => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+    let absolute = |link: &str| {
+        if link.starts_with("/services/") {
+            format!("{base}{link}")
+        } else {
+            format!("{data}/{}", link.trim_start_matches('/'))
+        }
+    };
+    let mut pages = Vec::new();
+    let mut next = Some(format!("{data}/jobs/query/{job_id}/resultPages"));
+    while let Some(url) = next.take() {
+        calls += 1;
+        let doc: Json = get(url).await.json().await.unwrap();
+        // Both shapes in circulation: documented `resultPages[].resultUrl`, observed
+        // `resultChunks[].resultLink`.
+        for (list, link) in [("resultPages", "resultUrl"), ("resultChunks", "resultLink")] {
+            for page in doc[list].as_array().into_iter().flatten() {
+                pages.push(absolute(page[link].as_str().unwrap()));
+            }
+        }
+        next = doc["nextRecordsUrl"].as_str().map(absolute);
+    }
+    calls += pages.len() as u64;
+    let (rows, bytes) = futures::stream::iter(pages)
+        .map(|url| {
+            let page = get(url);
+            async move {
+                let mut page = page.await;
+                let rows: u64 = page
+                    .headers()
+                    .get("Sforce-NumberOfRecords")
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .unwrap_or(0);
+                let mut bytes = 0u64;
+                while let Some(chunk) = page.chunk().await.unwrap() {
+                    bytes += chunk.len() as u64;
+                }
+                (rows, bytes)
+            }
+        })
+        .buffer_unordered(4)
+        .fold((0, 0), |(r, b), (pr, pb)| async move { (r + pr, b + pb) })
+        .await;
+    (rows, bytes, calls)
 }
 
 fn peak_rss() -> u64 {
