@@ -1,17 +1,17 @@
 //! A selective SQL query over the emulated org, with and without pushdown: wall time,
 //! bytes the org sent and API calls.
 //!
-//! `cargo bench -p sfdf-connector --bench sql_pushdown` (Accounts: `SFDF_BENCH_ROWS=20000`,
-//! runs per variant: `SFDF_BENCH_RUNS=5`). The emulated org runs in this process and counts
-//! the response bytes it puts on the wire (`EmulatedOrg::bytes_sent`).
+//! `cargo bench --workspace --bench sql_pushdown` from the workspace root (Accounts:
+//! `SFDF_BENCH_ROWS=20000`, runs per variant: `SFDF_BENCH_RUNS=5`). The emulated org runs in
+//! this process and counts the response bytes it puts on the wire (`EmulatedOrg::bytes_sent`).
 //!
 //! Variants:
 //! - `pushdown`: fields, filters and LIMIT pushed into SOQL (what `sfdf sql` does);
 //! - `projection only`: fields pushed, every filter applied by DataFusion;
 //! - `nothing pushed`: every field of every row fetched, then filtered.
 //!
-//! Then a top-N (`ORDER BY .. LIMIT 10`) two ways: sorted and cut by the org, and with
-//! `SET sfdf.pushdown.topn = false` (every row fetched, sorted by DataFusion).
+//! The query shapes pushed beyond fields, filters and `LIMIT` (aggregates, top-N, join keys)
+//! are measured by the `pushdown_shapes` bench.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,9 +32,6 @@ use sfdf_emulator::EmulatedOrg;
 const QUERY: &str = "SELECT Name, AnnualRevenue FROM Account \
                      WHERE NumberOfEmployees > 150000 AND AnnualRevenue > 4000000000 \
                      ORDER BY AnnualRevenue DESC";
-
-const TOP_N: &str = "SELECT Name, NumberOfEmployees FROM Account \
-                     ORDER BY NumberOfEmployees DESC NULLS LAST LIMIT 10";
 
 /// An object table with pushdown switched off, to measure what pushdown saves.
 #[derive(Debug)]
@@ -151,20 +148,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         measure(variant, &ctx, &query, runs, &org, &session).await?;
     }
 
-    println!("\n{TOP_N}\n");
-    println!("| variant | rows | time (median) | bytes from the org | API calls |");
-    println!("|---|---:|---:|---:|---:|");
-    for (variant, pushed) in [("top-N in SOQL", true), ("sorted by DataFusion", false)] {
-        let ctx = ContextBuilder::new()
-            .target_partitions(Some(4))
-            .session(session.clone())
-            .build()
-            .await?;
-        if !pushed {
-            run(&ctx, "SET sfdf.pushdown.topn = false").await?;
-        }
-        measure(variant, &ctx, TOP_N, runs, &org, &session).await?;
-    }
     Ok(())
 }
 
