@@ -1,7 +1,7 @@
 //! Bulk API 2.0 extraction of Account rows from the emulated org into Arrow, next to a
 //! plain download of the same kind of pages in the same run.
 //!
-//! `cargo bench -p sfdf-connector --bench bulk_extract` (sizes: `SFDF_BENCH_ROWS=1000000,5000000`,
+//! `cargo bench --workspace --bench bulk_extract` (sizes: `SFDF_BENCH_ROWS=1000000,5000000`,
 //! partitions: `SFDF_BENCH_PARTITIONS=4`, gzip: `SFDF_BENCH_GZIP=1`, decode-only input cap:
 //! `SFDF_BENCH_DECODE_MB=1024`, a modelled network link next to loopback:
 //! `SFDF_BENCH_LINK_MBPS=1000`).

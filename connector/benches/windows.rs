@@ -1,7 +1,7 @@
 //! REST and SOAP extraction with one cursor vs SystemModstamp windows read in parallel:
 //! wall time and API calls against the emulated org, with a modelled per-page latency.
 //!
-//! `cargo bench -p sfdf-connector --bench windows --profile dev` (Accounts:
+//! `cargo bench --workspace --bench windows --profile dev` (Accounts:
 //! `SFDF_BENCH_ROWS=20000`; latency before each result page: `SFDF_BENCH_PAGE_MS=200`, a
 //! stand-in for the time a real org takes to produce a 2,000-row query page; runs per
 //! variant: `SFDF_BENCH_RUNS=3`, median printed).

@@ -5,8 +5,8 @@
 //! real org), then 1% spread evenly over the object (every 100th row: the worst case for a
 //! merge, which rewrites every file holding a changed row).
 //!
-//! `cargo bench --workspace --bench sync` (sizes: `SFDF_BENCH_ROWS=1000000,5000000`; a modelled link
-//! next to loopback: `SFDF_BENCH_LINK_MBPS=1000`; API: `SFDF_BENCH_API=bulkv2`).
+//! `cargo bench --workspace --bench sync` (sizes: `SFDF_BENCH_ROWS=1000000,5000000`; a
+//! modelled link next to loopback: `SFDF_BENCH_LINK_MBPS=1000`; API: `SFDF_BENCH_API=bulkv2`).
 //!
 //! The emulated org runs in a child process (this binary with `SFDF_BENCH_SERVE`), and each
 //! phase in a fresh process of its own (`SFDF_BENCH_PHASE`), so the peak RSS printed

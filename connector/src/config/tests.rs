@@ -413,7 +413,7 @@ fn json_schema_is_current() {
     let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).ok();
     assert!(
         parse(&stored).is_some() && parse(&stored) == parse(&fresh),
-        "schemas/connection.schema.json is stale: run `SFDF_BLESS=1 cargo test -p sfdf-connector json_schema_is_current`"
+        "schemas/connection.schema.json is stale: run `SFDF_BLESS=1 cargo test --workspace --lib -- json_schema_is_current`"
     );
 }
 

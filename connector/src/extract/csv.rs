@@ -10,7 +10,7 @@
 //! (`values`; anything else goes to Arrow's own parsers, so accepted inputs and results stay
 //! those of Arrow's reader, which the property test checks).
 //!
-//! Measured by `cargo bench -p sfdf-connector --bench bulk_extract` (decode-only phase, one
+//! Measured by `cargo bench --workspace --bench bulk_extract` (decode-only phase, one
 //! core, 57-column Account pages, both decoders over the same pages in the same run):
 //! ~490 MB/s here vs ~330 MB/s for Arrow's reader (1.45–1.55×; 1.35–1.7× over all runs on a
 //! loaded 2-core VM); the whole extraction went from 12 % to 16–18 % of a loopback download

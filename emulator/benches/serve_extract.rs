@@ -1,7 +1,7 @@
 //! Serving a Bulk API 2.0 extract of Account: how fast the emulated org hands out result pages,
 //! next to the same bytes from a plain HTTP server on the same machine.
 //!
-//! `cargo bench -p sfdf-emulator --bench bulk_extract` (rows: `SFDF_BENCH_ROWS`, default 1,000,000).
+//! `cargo bench --workspace --bench serve_extract` (rows: `SFDF_BENCH_ROWS`, default 1,000,000).
 //! Prints: time to make the org's rows, time until the job is complete (query + CSV rendering,
 //! done once per job), then MB/s for downloading every page — plain and gzip — and the MB/s of a
 //! plain server sending the identical bytes. The page loop is what a client is limited by.
@@ -90,7 +90,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let ready = t.elapsed();
     println!(
-        "bulk_extract: {rows} Account rows made in {:.2} s; job over {} columns (query + CSV rendered once) complete in {:.2} s",
+        "serve_extract: {rows} Account rows made in {:.2} s; job over {} columns (query + CSV rendered once) complete in {:.2} s",
         made.as_secs_f64(),
         fields.len(),
         ready.as_secs_f64()
@@ -138,7 +138,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let secs = t.elapsed().as_secs_f64();
         println!(
-            "bulk_extract: emulator {} pages: {records} records, {:.1} MB in {:.2} s = {:.0} MB/s{}",
+            "serve_extract: emulator {} pages: {records} records, {:.1} MB in {:.2} s = {:.0} MB/s{}",
             if gzip { "gzip" } else { "plain" },
             mb(bytes),
             secs,
@@ -180,7 +180,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "bulk_extract: plain HTTP server, same bytes: {:.1} MB in {:.2} s = {:.0} MB/s",
+        "serve_extract: plain HTTP server, same bytes: {:.1} MB in {:.2} s = {:.0} MB/s",
         mb(bytes),
         secs,
         mb(bytes) / secs
