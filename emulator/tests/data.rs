@@ -118,3 +118,26 @@ async fn text_is_awkward_nulls_are_realistic_and_time_spans_years() {
         .sum();
     assert!(in_recycle_bin > 0, "some rows start in the recycle bin");
 }
+
+#[tokio::test]
+async fn live_ids_are_the_ids_of_records_not_deleted_in_creation_order() {
+    let org = small(5).await;
+    let all = org.records("Account").expect("records");
+    org.delete("Account", all[3].id()).expect("delete");
+    let created = org
+        .create("Account", &[("Name", Value::Text("Newest".into()))])
+        .expect("create");
+    let ids = org.live_ids("Account").expect("ids");
+    let expected: Vec<String> = org
+        .records("Account")
+        .expect("records")
+        .iter()
+        .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
+        .map(|r| r.id().to_owned())
+        .collect();
+    assert_eq!(ids, expected);
+    assert_eq!(ids.len(), all.len(), "one deleted, one created");
+    assert!(!ids.contains(&all[3].id().to_owned()));
+    assert_eq!(ids.last(), Some(&created), "the newest comes last");
+    assert!(org.live_ids("NoSuchObject").is_err());
+}

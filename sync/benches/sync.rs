@@ -186,13 +186,7 @@ fn serve(rows: usize) {
                     let (pattern, n) = what.split_once(' ').unwrap();
                     let n: usize = n.parse().unwrap();
                     // Records come in creation order: the newest are the last.
-                    let live: Vec<String> = serving
-                        .records("Account")
-                        .unwrap()
-                        .into_iter()
-                        .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
-                        .map(|r| r.id().to_string())
-                        .collect();
+                    let live = serving.live_ids("Account").unwrap();
                     let ids: Vec<String> = match pattern {
                         "recent" => live[live.len().saturating_sub(n)..].to_vec(),
                         _ => live.into_iter().step_by(100).take(n).collect(),
