@@ -26,8 +26,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use futures::StreamExt;
 use sfdf_connector::extract::{BulkCsvDecoder, CsvFormat};
 use sfdf_connector::{ApiType, Connection, HttpSettings, PlanOptions, Session};
-
-const VERSION: &str = "62.0";
+use sfdf_testkit::plain_bulk::{PlainJob, VERSION};
 
 fn main() {
     if let Ok(rows) = std::env::var("SFDF_BENCH_SERVE") {
@@ -87,8 +86,8 @@ fn main() {
         rt.block_on(async {
             let (schema, lines) = compare(rows, &base, &id, &secret, partitions, gzip, "").await;
             print!("{lines}{}", slow.unwrap_or_default());
-            let job = Job::run(&base, &id, &secret, gzip).await;
-            let pages = job.fetch(decode_limit).await;
+            let job = PlainJob::run(&base, &id, &secret, gzip, None).await;
+            let pages = fetch(&job, decode_limit).await;
             job.delete().await;
             let d = decode_only(&pages, &schema, false);
             print_row(rows, "decode only, one core (pages in memory)", d);
@@ -114,7 +113,7 @@ async fn compare(
     at: &str,
 ) -> (SchemaRef, String) {
     // Both phases once untimed first: the org generates its rows on first use.
-    let job = Job::run(base, id, secret, gzip).await;
+    let job = PlainJob::run(base, id, secret, gzip, None).await;
     let _ = plain(&job, partitions).await;
     let p = plain(&job, partitions).await;
     job.delete().await;
@@ -364,183 +363,42 @@ fn extract_here(args: &str) {
     );
 }
 
-/// A Bulk query job over every Account column, run by a bare reqwest client.
-struct Job {
-    http: reqwest::Client,
-    token: String,
-    data: String,
-    job_id: String,
-    links: Vec<String>,
-}
-
-impl Job {
-    async fn run(base: &str, id: &str, secret: &str, gzip: bool) -> Job {
-        let http = reqwest::Client::builder().gzip(gzip).build().unwrap();
-        let token: serde_json::Value = http
-            .post(format!("{base}/services/oauth2/token"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", id),
-                ("client_secret", secret),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = token["access_token"].as_str().unwrap().to_string();
-        let data = format!("{base}/services/data/v{VERSION}");
-        let describe: serde_json::Value = http
-            .get(format!("{data}/sobjects/Account/describe"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let fields: Vec<&str> = describe["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| !matches!(f["type"].as_str(), Some("address" | "location" | "base64")))
-            .map(|f| f["name"].as_str().unwrap())
-            .collect();
-        let soql = format!("SELECT {} FROM Account", fields.join(", "));
-        let job: serde_json::Value = http
-            .post(format!("{data}/jobs/query"))
-            .bearer_auth(&token)
-            .json(&serde_json::json!({"operation": "query", "query": soql}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let job_id = job["id"].as_str().unwrap().to_string();
-        loop {
-            let info: serde_json::Value = http
-                .get(format!("{data}/jobs/query/{job_id}"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if info["state"] == "JobComplete" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+/// Page bodies of `job`, as the chunks they arrived in, until `limit` bytes.
+async fn fetch(job: &PlainJob, limit: u64) -> Vec<Vec<bytes::Bytes>> {
+    let mut pages = Vec::new();
+    let mut total = 0u64;
+    for url in &job.links {
+        if total >= limit {
+            break;
         }
-        let mut links = Vec::new();
-        let mut next = Some(format!("{data}/jobs/query/{job_id}/resultPages"));
-        while let Some(url) = next.take() {
-            let doc: serde_json::Value = http
-                .get(&url)
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            for chunk in doc["resultChunks"].as_array().into_iter().flatten() {
-                links.push(format!("{data}{}", chunk["resultLink"].as_str().unwrap()));
-            }
-            next = doc["nextRecordsUrl"].as_str().map(|u| format!("{data}{u}"));
-        }
-        Job {
-            http,
-            token,
-            data,
-            job_id,
-            links,
-        }
-    }
-
-    async fn delete(&self) {
-        let _ = self
+        let resp = job
             .http
-            .delete(format!("{}/jobs/query/{}", self.data, self.job_id))
-            .bearer_auth(&self.token)
+            .get(url)
+            .bearer_auth(&job.token)
+            .header("Accept", "text/csv")
             .send()
-            .await;
-    }
-
-    /// Page bodies, as the chunks they arrived in, until `limit` bytes.
-    async fn fetch(&self, limit: u64) -> Vec<Vec<bytes::Bytes>> {
-        let mut pages = Vec::new();
-        let mut total = 0u64;
-        for url in &self.links {
-            if total >= limit {
-                break;
-            }
-            let resp = self
-                .http
-                .get(url)
-                .bearer_auth(&self.token)
-                .header("Accept", "text/csv")
-                .send()
-                .await
-                .unwrap();
-            let mut chunks = Vec::new();
-            let mut body = resp.bytes_stream();
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.unwrap();
-                total += chunk.len() as u64;
-                chunks.push(chunk);
-            }
-            pages.push(chunks);
+            .await
+            .unwrap();
+        let mut chunks = Vec::new();
+        let mut body = resp.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.unwrap();
+            total += chunk.len() as u64;
+            chunks.push(chunk);
         }
-        pages
+        pages.push(chunks);
     }
+    pages
 }
-
 /// Plain download: the job's pages over reqwest, bytes counted and dropped.
-async fn plain(job: &Job, partitions: usize) -> Figures {
-    let links = job.links.clone();
+async fn plain(job: &PlainJob, partitions: usize) -> Figures {
     reset_peak_rss();
     let start = Instant::now();
-    let bytes = Arc::new(AtomicU64::new(0));
-    let rows = Arc::new(AtomicU64::new(0));
-    futures::stream::iter(links)
-        .map(|url| {
-            let (http, token, bytes, rows) = (
-                job.http.clone(),
-                job.token.clone(),
-                Arc::clone(&bytes),
-                Arc::clone(&rows),
-            );
-            async move {
-                let resp = http
-                    .get(url)
-                    .bearer_auth(token)
-                    .header("Accept", "text/csv")
-                    .send()
-                    .await
-                    .unwrap();
-                let n: u64 = resp
-                    .headers()
-                    .get("Sforce-NumberOfRecords")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
-                rows.fetch_add(n, Ordering::Relaxed);
-                let mut body = resp.bytes_stream();
-                while let Some(chunk) = body.next().await {
-                    bytes.fetch_add(chunk.unwrap().len() as u64, Ordering::Relaxed);
-                }
-            }
-        })
-        .buffer_unordered(partitions)
-        .collect::<Vec<()>>()
-        .await;
+    let (rows, bytes) = job.download(partitions).await;
     let time = start.elapsed();
     Figures {
-        rows: rows.load(Ordering::Relaxed),
-        bytes: bytes.load(Ordering::Relaxed),
+        rows,
+        bytes,
         time,
         peak_rss: peak_rss(),
         cpu: Duration::ZERO,

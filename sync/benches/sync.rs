@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use sfdf_connector::{ApiType, Connection, HttpSettings, ObjectSelection, Session};
 use sfdf_emulator::{EmulatedOrg, Value};
+use sfdf_testkit::plain_bulk::PlainJob;
 
 fn main() {
     if let Ok(rows) = std::env::var("SFDF_BENCH_SERVE") {
@@ -272,8 +273,11 @@ fn phase(args: &str) {
             "plain" => {
                 let query = session.query_for("Account").await.unwrap();
                 let plan = session.plan(&query).await.unwrap();
-                let (rows, bytes, calls) = plain_download(base, id, secret, plan.soql()).await;
-                calls_by_hand = Some(calls);
+                // As a sync reads them: 4 pages at a time, the job's creation timed too.
+                let job = PlainJob::run(base, id, secret, false, Some(plan.soql())).await;
+                let (rows, bytes) = job.download(4).await;
+                job.delete().await;
+                calls_by_hand = Some(job.calls + job.links.len() as u64);
                 (rows, bytes)
             }
             "download" => {
@@ -310,105 +314,6 @@ fn phase(args: &str) {
         "{} {} {} {} {}",
         f.rows, f.seconds, f.calls, f.bytes, f.peak_rss
     );
-}
-
-/// Downloads the result pages of a Bulk API 2.0 query job for `soql` the plainest way: a
-/// token, the job, its page list, then every page (4 at a time, as a sync reads them), each
-/// body read and dropped. Returns (rows, body bytes, API calls).
-async fn plain_download(base: &str, id: &str, secret: &str, soql: &str) -> (u64, u64, u64) {
-    use serde_json::Value as Json;
-    let http = reqwest::Client::new();
-    let token: Json = http
-        .post(format!("{base}/services/oauth2/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", id),
-            ("client_secret", secret),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let auth = format!("Bearer {}", token["access_token"].as_str().unwrap());
-    let data = format!("{base}/services/data/v62.0");
-    let get = |url: String| {
-        let request = http.get(url).header("Authorization", &auth);
-        async move { request.send().await.unwrap().error_for_status().unwrap() }
-    };
-    let job: Json = http
-        .post(format!("{data}/jobs/query"))
-        .header("Authorization", &auth)
-        .json(&serde_json::json!({"operation": "query", "query": soql}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let job_id = job["id"].as_str().unwrap().to_string();
-    let mut calls = 2;
-    let mut pause = Duration::from_millis(100);
-    loop {
-        calls += 1;
-        let state: Json = get(format!("{data}/jobs/query/{job_id}"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        match state["state"].as_str() {
-            Some("JobComplete") => break,
-            Some("Failed" | "Aborted") => panic!("the job failed: {state}"),
-            _ => {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(1));
-            }
-        }
-    }
-    let absolute = |link: &str| {
-        if link.starts_with("/services/") {
-            format!("{base}{link}")
-        } else {
-            format!("{data}/{}", link.trim_start_matches('/'))
-        }
-    };
-    let mut pages = Vec::new();
-    let mut next = Some(format!("{data}/jobs/query/{job_id}/resultPages"));
-    while let Some(url) = next.take() {
-        calls += 1;
-        let doc: Json = get(url).await.json().await.unwrap();
-        // Both shapes in circulation: documented `resultPages[].resultUrl`, observed
-        // `resultChunks[].resultLink`.
-        for (list, link) in [("resultPages", "resultUrl"), ("resultChunks", "resultLink")] {
-            for page in doc[list].as_array().into_iter().flatten() {
-                pages.push(absolute(page[link].as_str().unwrap()));
-            }
-        }
-        next = doc["nextRecordsUrl"].as_str().map(absolute);
-    }
-    calls += pages.len() as u64;
-    let (rows, bytes) = futures::stream::iter(pages)
-        .map(|url| {
-            let page = get(url);
-            async move {
-                let mut page = page.await;
-                let rows: u64 = page
-                    .headers()
-                    .get("Sforce-NumberOfRecords")
-                    .and_then(|v| v.to_str().ok()?.parse().ok())
-                    .unwrap_or(0);
-                let mut bytes = 0u64;
-                while let Some(chunk) = page.chunk().await.unwrap() {
-                    bytes += chunk.len() as u64;
-                }
-                (rows, bytes)
-            }
-        })
-        .buffer_unordered(4)
-        .fold((0, 0), |(r, b), (pr, pb)| async move { (r + pr, b + pb) })
-        .await;
-    (rows, bytes, calls)
 }
 
 /// `MemAvailable` of `/proc/meminfo`, in bytes (`None` where there is none).

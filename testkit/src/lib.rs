@@ -4,6 +4,11 @@
 //! The connector's, sync's and the end-to-end tests all use these, so "the table holds
 //! exactly the org's rows" means the same thing everywhere. The emulator's own tests speak
 //! raw HTTP and need none of this; the emulator never depends on the connector.
+//!
+//! [`plain_bulk`] is the benches' floor: a Bulk query job's pages downloaded by a bare HTTP
+//! client.
+
+pub mod plain_bulk;
 
 use std::collections::{HashMap, HashSet};
 
