@@ -49,6 +49,14 @@ fn frame(ids: std::ops::Range<usize>, width: usize, tag: &str) -> DataFrame {
     SessionContext::new().read_table(Arc::new(table)).unwrap()
 }
 
+/// The commit of a new table whose data files close at 256 KiB: 2 MB of rows make several.
+fn small_files() -> Commit {
+    Commit {
+        properties: HashMap::from([(FILE_SIZE_PROPERTY.to_string(), "262144".to_string())]),
+        ..Default::default()
+    }
+}
+
 fn parquet_files(dir: &Path) -> BTreeSet<PathBuf> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -100,11 +108,7 @@ async fn tables_record_their_file_size_and_writes_follow_it() {
     );
     let small = tempfile::tempdir().unwrap();
     let mut dir = DeltaDir::open(small.path()).await.unwrap();
-    let commit = Commit {
-        properties: HashMap::from([(FILE_SIZE_PROPERTY.to_string(), "262144".to_string())]),
-        ..Default::default()
-    };
-    dir.overwrite(frame(0..20_000, 100, "a"), &commit)
+    dir.overwrite(frame(0..20_000, 100, "a"), &small_files())
         .await
         .unwrap();
     assert_eq!(dir.target_file_size(), 262_144);
@@ -120,12 +124,8 @@ async fn tables_record_their_file_size_and_writes_follow_it() {
 async fn a_merge_of_the_newest_rows_rewrites_only_the_files_that_hold_them() {
     let folder = tempfile::tempdir().unwrap();
     let mut dir = DeltaDir::open(folder.path()).await.unwrap();
-    let commit = Commit {
-        properties: HashMap::from([(FILE_SIZE_PROPERTY.to_string(), "262144".to_string())]),
-        ..Default::default()
-    };
     // Rows arrive in Id order, as a sync reads them: each file holds a narrow Id range.
-    dir.overwrite(frame(0..20_000, 100, "a"), &commit)
+    dir.overwrite(frame(0..20_000, 100, "a"), &small_files())
         .await
         .unwrap();
     let before = parquet_files(folder.path());

@@ -6,7 +6,9 @@ use datafusion::arrow::util::pretty::pretty_format_batches;
 use sfdf_connector::ApiType;
 use sfdf_emulator::{Api, Failure, Value};
 
-use crate::support::{bulk_job_deleted, context_for, live, org, query, sent, text_of, texts};
+use crate::support::{
+    bulk_job_deleted, context_for, live, org, query, sent, small_query_api, text_of, texts,
+};
 
 fn count_of(ctx_rows: &[datafusion::arrow::array::RecordBatch]) -> String {
     let column = ctx_rows[0].schema().field(0).name().clone();
@@ -40,11 +42,7 @@ async fn count_star_over_exact_filters_is_one_soql_count_with_every_api() {
         );
         assert_eq!(count_of(&pushed), expected.to_string(), "{api}");
         // Bulk API 2.0 runs no aggregates: a bulkv2 connection counts through REST.
-        let carrier = if api == ApiType::Soap {
-            Api::Soap
-        } else {
-            Api::Rest
-        };
+        let carrier = small_query_api(api);
         assert_eq!(
             sent(&org),
             [(
@@ -214,11 +212,7 @@ async fn aggregates_and_groups_are_one_soql_aggregate_query_with_every_api() {
     let org = org(300).await;
     for api in [ApiType::BulkV2, ApiType::Rest, ApiType::Soap] {
         let ctx = context_for(&org, api).await;
-        let carrier = if api == ApiType::Soap {
-            Api::Soap
-        } else {
-            Api::Rest
-        };
+        let carrier = small_query_api(api);
         for (sql, soql) in SHAPES {
             query(&ctx, "SET sfdf.pushdown.aggregates = true").await;
             org.clear_requests();
@@ -389,11 +383,7 @@ async fn group_by_a_restricted_picklist_is_pushed_with_every_api() {
         let ctx = context_for(&org, api).await;
         org.clear_requests();
         let pushed = query(&ctx, sql).await;
-        let carrier = if api == ApiType::Soap {
-            Api::Soap
-        } else {
-            Api::Rest
-        };
+        let carrier = small_query_api(api);
         assert_eq!(
             sent(&org),
             [(

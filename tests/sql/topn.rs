@@ -8,7 +8,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use sfdf_connector::ApiType;
 use sfdf_emulator::{Api, Failure, Value};
 
-use crate::support::{bulk_job_deleted, context_for, org, query, sent, texts};
+use crate::support::{bulk_job_deleted, context_for, org, query, sent, small_query_api, texts};
 
 /// The rows as text, one vector per row, columns in order.
 fn rows(batches: &[RecordBatch]) -> Vec<Vec<Option<String>>> {
@@ -80,11 +80,7 @@ async fn top_n_is_sorted_and_cut_by_the_org_with_every_api() {
         let pushed = rows(&query(&ctx, TOP).await);
         assert_eq!(pushed.len(), 5, "{api}");
         // A small top-N of a bulkv2 connection reads through REST: one call, not a job.
-        let carrier = if api == ApiType::Soap {
-            Api::Soap
-        } else {
-            Api::Rest
-        };
+        let carrier = small_query_api(api);
         assert_eq!(sent(&org), [(carrier, TOP_SOQL.to_string())], "{api}");
 
         query(&ctx, "SET sfdf.pushdown.topn = false").await;

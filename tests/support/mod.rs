@@ -49,6 +49,17 @@ pub(crate) async fn context_for(org: &EmulatedOrg, api: ApiType) -> SessionConte
         .expect("session over the emulated org")
 }
 
+/// The API that carries a small query (a pushed count, aggregate or top-N) of a connection of
+/// `api`: Bulk API 2.0 runs no aggregates and a small top-N costs one REST call, so a
+/// `bulkv2` connection sends them through REST; SOAP connections stay on SOAP.
+pub(crate) fn small_query_api(api: ApiType) -> Api {
+    if api == ApiType::Soap {
+        Api::Soap
+    } else {
+        Api::Rest
+    }
+}
+
 /// Every SOQL the org received since the last call, with the API that carried it.
 pub(crate) fn sent(org: &EmulatedOrg) -> Vec<(Api, String)> {
     let soql = org
