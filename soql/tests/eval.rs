@@ -331,3 +331,122 @@ fn compare_records_matches_sorting() {
         Ok(std::cmp::Ordering::Equal)
     );
 }
+
+/// `f IN (k1, k2, …)` keeps the rows `f = k1 OR f = k2 OR …` keeps (and `NOT IN` the rest),
+/// with many keys over many rows: text in other cases and scripts, nulls, integers against
+/// decimal literals, `-0` against `0`, dates.
+#[test]
+fn in_lists_match_the_equivalent_or_chain() {
+    let texts = ["Key", "ÉCOLE", "İx", "straße"];
+    let rows: Vec<Row> = (0..4000_i64)
+        .map(|i| {
+            let text = match i % 7 {
+                0 => Value::Null,
+                1 => s(&format!("key{}", i % 1500)),
+                2 => s(&format!("KEY{}", i % 1500)),
+                3 => s(&texts[(i % 4) as usize].to_lowercase()),
+                _ => s(&format!("other{i}")),
+            };
+            let number = if i % 11 == 0 {
+                Value::Null
+            } else {
+                Value::Integer(i % 1300 - 5)
+            };
+            let decimal = match i % 5 {
+                0 => Value::Double(-0.0),
+                1 => Value::Double((i % 900) as f64 + 0.5),
+                2 => Value::Null,
+                _ => Value::Double((i % 900) as f64),
+            };
+            let day = NaiveDate::from_ymd_opt(2024, 1, 1)
+                .and_then(|d| d.checked_add_days(chrono::Days::new((i % 1200) as u64)))
+                .map_or(Value::Null, Value::Date);
+            Row::new(&[
+                ("Id", s(&format!("{i:05}"))),
+                ("Name", text),
+                ("N", number),
+                ("D", decimal),
+                ("Day", day),
+            ])
+        })
+        .collect();
+    let keys: [(&str, Vec<String>); 4] = [
+        (
+            "Name",
+            (0..1000)
+                .map(|k| format!("'Key{}'", k * 3 % 1700))
+                .chain(texts.iter().map(|t| format!("'{}'", t.to_uppercase())))
+                .chain(["null".to_owned()])
+                .collect(),
+        ),
+        (
+            "N",
+            (0..1000)
+                .map(|k| match k % 4 {
+                    0 => format!("{}.0", k * 2),
+                    1 => format!("{}e0", k),
+                    _ => format!("{}", k * 2 - 7),
+                })
+                .collect(),
+        ),
+        (
+            "D",
+            (0..1000)
+                .map(|k| match k % 3 {
+                    0 => "-0".to_owned(),
+                    1 => format!("{}.5", k),
+                    _ => format!("{}", k),
+                })
+                .collect(),
+        ),
+        (
+            "Day",
+            (0..1000)
+                .map(|k| {
+                    NaiveDate::from_ymd_opt(2024, 1, 1)
+                        .and_then(|d| d.checked_add_days(chrono::Days::new(k * 2)))
+                        .map_or_else(String::new, |d| d.to_string())
+                })
+                .collect(),
+        ),
+    ];
+    for (field, list) in &keys {
+        let or_chain = list
+            .iter()
+            .map(|k| format!("{field} = {k}"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let select = |filter: &str| {
+            let q = parse(&format!("SELECT Id FROM Account WHERE {filter}"))
+                .unwrap_or_else(|e| panic!("{field}: {e}"));
+            ids(&select_rows(&q, rows.clone(), &ctx(), &ContactAccounts)
+                .unwrap_or_else(|e| panic!("{field}: {e}")))
+        };
+        let kept = select(&format!("{field} IN ({})", list.join(", ")));
+        assert!(
+            (100..3900).contains(&kept.len()),
+            "{field}: {} rows kept",
+            kept.len()
+        );
+        assert_eq!(kept, select(&or_chain), "{field} IN");
+        assert_eq!(
+            select(&format!("{field} NOT IN ({})", list.join(", "))),
+            select(&format!("NOT ({or_chain})")),
+            "{field} NOT IN"
+        );
+    }
+}
+
+/// A list of mixed kinds goes literal by literal: a match before the first literal of
+/// another kind holds, a value that reaches that literal is an error, as with the OR chain.
+#[test]
+fn mixed_in_lists_fail_where_the_or_chain_fails() {
+    for (name, expect_ok) in [("a", true), ("b", false)] {
+        let row = Row::new(&[("Name", s(name))]);
+        let e = parse_where("Name IN ('A', 5)").unwrap_or_else(|e| panic!("{e}"));
+        let or = parse_where("Name = 'A' OR Name = 5").unwrap_or_else(|e| panic!("{e}"));
+        let got = matches(&e, &row, &ctx());
+        assert_eq!(got, matches(&or, &row, &ctx()));
+        assert_eq!(got.is_ok(), expect_ok, "{name}: {got:?}");
+    }
+}

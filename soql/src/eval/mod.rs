@@ -5,8 +5,10 @@
 
 mod compare;
 mod dates;
+mod in_list;
 mod like;
 
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
@@ -14,10 +16,13 @@ use chrono_tz::Tz;
 
 use crate::ast::Function;
 use crate::ast::{
-    Expr, FieldExpr, FunctionArg, FunctionCall, FunctionKind, InValues, OrderBy, Query,
+    CompareOp, Comparison, Expr, FieldExpr, FunctionArg, FunctionCall, FunctionKind, InCondition,
+    InValues, IncludesCondition, OrderBy, Query,
 };
 use crate::error::EvalError;
+use crate::literal::Literal;
 use crate::value::{Record, Value};
+use in_list::{InSet, SubqueryValues};
 
 pub use compare::{compare_values, sort_key_order};
 pub use like::like_matches;
@@ -78,77 +83,148 @@ pub fn matches_with_subqueries<R: Record + ?Sized>(
     ctx: &EvalContext,
     subqueries: &dyn Subqueries,
 ) -> Result<bool, EvalError> {
-    match expr {
-        Expr::And(terms) => {
-            for t in terms {
-                if !matches_with_subqueries(t, record, ctx, subqueries)? {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        }
-        Expr::Or(terms) => {
-            for t in terms {
-                if matches_with_subqueries(t, record, ctx, subqueries)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
-        Expr::Not(inner) => Ok(!matches_with_subqueries(inner, record, ctx, subqueries)?),
-        Expr::Compare(c) => {
-            let value = field_value(&c.lhs, record, ctx)?;
-            compare::test(&value, c.op, &c.value, &c.lhs, ctx)
-        }
-        Expr::In(c) => {
-            let value = field_value(&c.lhs, record, ctx)?;
-            let found = match &c.values {
-                InValues::List(list) => {
-                    let mut found = false;
-                    for lit in list {
-                        if compare::test(&value, crate::ast::CompareOp::Eq, lit, &c.lhs, ctx)? {
-                            found = true;
-                            break;
-                        }
-                    }
-                    found
-                }
-                InValues::Subquery(q) => {
-                    let values = subqueries.values(q)?;
-                    !value.is_null()
-                        && values
-                            .iter()
-                            .any(|v| compare_values(&value, v) == Ordering::Equal)
-                }
-            };
-            Ok(found != c.negated)
-        }
-        Expr::Includes(c) => {
-            let value = field_value(&c.lhs, record, ctx)?;
-            let selected: Vec<String> = match &value {
-                Value::Null => Vec::new(),
-                Value::MultiPicklist(v) => v.iter().map(|s| s.to_lowercase()).collect(),
-                Value::String(s) => s.split(';').map(|p| p.trim().to_lowercase()).collect(),
-                other => {
-                    return Err(EvalError::TypeMismatch {
-                        path: c.lhs.to_string(),
-                        value: other.kind(),
-                        literal: "a multi-select picklist value",
-                    });
-                }
-            };
-            // `'a;b'` asks for a and b together; the list is an OR of such sets.
-            let hit = c.values.iter().any(|lit| match lit {
-                crate::literal::Literal::String(s) => s
-                    .split(';')
-                    .map(|p| p.trim().to_lowercase())
-                    .filter(|p| !p.is_empty())
-                    .all(|p| selected.contains(&p)),
-                _ => false,
-            });
-            Ok(hit != c.excludes)
+    Condition::new(expr).matches(record, ctx, subqueries)
+}
+
+/// A `WHERE` condition prepared once for many records: `IN` lists become sets, and a
+/// semi-join's subquery runs once, for the first record that needs it (it does not depend on
+/// the record).
+enum Condition<'q> {
+    And(Vec<Condition<'q>>),
+    Or(Vec<Condition<'q>>),
+    Not(Box<Condition<'q>>),
+    InList {
+        cond: &'q InCondition,
+        list: &'q [Literal],
+        set: Option<InSet>,
+    },
+    InSubquery {
+        cond: &'q InCondition,
+        query: &'q Query,
+        values: OnceCell<SubqueryValues>,
+    },
+    Compare(&'q Comparison),
+    Includes(&'q IncludesCondition),
+}
+
+impl<'q> Condition<'q> {
+    fn new(expr: &'q Expr) -> Condition<'q> {
+        match expr {
+            Expr::And(terms) => Condition::And(terms.iter().map(Condition::new).collect()),
+            Expr::Or(terms) => Condition::Or(terms.iter().map(Condition::new).collect()),
+            Expr::Not(inner) => Condition::Not(Box::new(Condition::new(inner))),
+            Expr::In(cond) => match &cond.values {
+                InValues::List(list) => Condition::InList {
+                    cond,
+                    list,
+                    set: InSet::new(list),
+                },
+                InValues::Subquery(query) => Condition::InSubquery {
+                    cond,
+                    query,
+                    values: OnceCell::new(),
+                },
+            },
+            Expr::Compare(c) => Condition::Compare(c),
+            Expr::Includes(c) => Condition::Includes(c),
         }
     }
+
+    fn matches<R: Record + ?Sized>(
+        &self,
+        record: &R,
+        ctx: &EvalContext,
+        subqueries: &dyn Subqueries,
+    ) -> Result<bool, EvalError> {
+        match self {
+            Condition::And(terms) => {
+                for t in terms {
+                    if !t.matches(record, ctx, subqueries)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Condition::Or(terms) => {
+                for t in terms {
+                    if t.matches(record, ctx, subqueries)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Condition::Not(inner) => Ok(!inner.matches(record, ctx, subqueries)?),
+            Condition::InList { cond, list, set } => {
+                let value = field_value(&cond.lhs, record, ctx)?;
+                let found = match set.as_ref().and_then(|s| s.contains(&value)) {
+                    Some(found) => found,
+                    // Literal by literal: the first mismatch of kinds is the error.
+                    None => {
+                        let mut found = false;
+                        for lit in *list {
+                            if compare::test(&value, CompareOp::Eq, lit, &cond.lhs, ctx)? {
+                                found = true;
+                                break;
+                            }
+                        }
+                        found
+                    }
+                };
+                Ok(found != cond.negated)
+            }
+            Condition::InSubquery {
+                cond,
+                query,
+                values,
+            } => {
+                let value = field_value(&cond.lhs, record, ctx)?;
+                let values = match values.get() {
+                    Some(v) => v,
+                    None => {
+                        let found = SubqueryValues::new(subqueries.values(query)?);
+                        values.get_or_init(|| found)
+                    }
+                };
+                Ok(values.contains(&value) != cond.negated)
+            }
+            Condition::Compare(c) => {
+                let value = field_value(&c.lhs, record, ctx)?;
+                compare::test(&value, c.op, &c.value, &c.lhs, ctx)
+            }
+            Condition::Includes(c) => includes(c, record, ctx),
+        }
+    }
+}
+
+/// `INCLUDES`/`EXCLUDES` on one record.
+fn includes<R: Record + ?Sized>(
+    c: &IncludesCondition,
+    record: &R,
+    ctx: &EvalContext,
+) -> Result<bool, EvalError> {
+    let value = field_value(&c.lhs, record, ctx)?;
+    let selected: Vec<String> = match &value {
+        Value::Null => Vec::new(),
+        Value::MultiPicklist(v) => v.iter().map(|s| s.to_lowercase()).collect(),
+        Value::String(s) => s.split(';').map(|p| p.trim().to_lowercase()).collect(),
+        other => {
+            return Err(EvalError::TypeMismatch {
+                path: c.lhs.to_string(),
+                value: other.kind(),
+                literal: "a multi-select picklist value",
+            });
+        }
+    };
+    // `'a;b'` asks for a and b together; the list is an OR of such sets.
+    let hit = c.values.iter().any(|lit| match lit {
+        crate::literal::Literal::String(s) => s
+            .split(';')
+            .map(|p| p.trim().to_lowercase())
+            .filter(|p| !p.is_empty())
+            .all(|p| selected.contains(&p)),
+        _ => false,
+    });
+    Ok(hit != c.excludes)
 }
 
 /// The value of a field path or function call on `record`.
@@ -264,10 +340,11 @@ pub fn select_rows<R: Record>(
     ctx: &EvalContext,
     subqueries: &dyn Subqueries,
 ) -> Result<Vec<R>, EvalError> {
+    let condition = query.where_clause.as_ref().map(Condition::new);
     let mut kept = Vec::with_capacity(rows.len());
     for row in rows {
-        let keep = match &query.where_clause {
-            Some(w) => matches_with_subqueries(w, &row, ctx, subqueries)?,
+        let keep = match &condition {
+            Some(c) => c.matches(&row, ctx, subqueries)?,
             None => true,
         };
         if keep {
