@@ -3,6 +3,8 @@
 //! alias, the grouped field's name, or `expr0`, `expr1`, … for unaliased aggregates.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::mem;
 
 use soql::{
     EvalContext, FieldExpr, Function, FunctionArg, FunctionKind, Query, Record, SelectItem,
@@ -39,6 +41,53 @@ struct Acc {
     compensation: f64,
     min: Option<soql::Value>,
     max: Option<soql::Value>,
+}
+
+/// The `GROUP BY` values of a group, as one hash key. Values group when they are the same
+/// value of the same kind: text by its exact characters (case counts; the API docs say nothing
+/// of case in `GROUP BY`), an integer apart from the equal decimal, decimals by their bits
+/// (`-0.0` apart from `0.0`, every NaN one group).
+struct GroupKey(Vec<soql::Value>);
+
+fn float_bits(d: f64) -> u64 {
+    if d.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        d.to_bits()
+    }
+}
+
+impl PartialEq for GroupKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(&other.0).all(|pair| match pair {
+                (soql::Value::Double(a), soql::Value::Double(b)) => {
+                    float_bits(*a) == float_bits(*b)
+                }
+                (a, b) => a == b,
+            })
+    }
+}
+
+impl Eq for GroupKey {}
+
+impl Hash for GroupKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for value in &self.0 {
+            mem::discriminant(value).hash(state);
+            match value {
+                soql::Value::Null => {}
+                soql::Value::Boolean(b) => b.hash(state),
+                soql::Value::Integer(i) => i.hash(state),
+                soql::Value::Double(d) => float_bits(*d).hash(state),
+                soql::Value::String(s) => s.hash(state),
+                soql::Value::Date(d) => d.hash(state),
+                soql::Value::DateTime(t) => t.hash(state),
+                soql::Value::Time(t) => t.hash(state),
+                soql::Value::MultiPicklist(items) => items.hash(state),
+            }
+        }
+    }
 }
 
 fn to_value(v: soql::Value) -> Value {
@@ -139,21 +188,26 @@ pub(crate) fn aggregate<R: Record>(
         .map(|g| g.keys.iter().collect())
         .unwrap_or_default();
     let mut order: Vec<(Vec<soql::Value>, usize)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<GroupKey, usize> = HashMap::new();
     let mut accs: Vec<Vec<Acc>> = Vec::new();
     let mut firsts: Vec<usize> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
-        let key_values = keys
-            .iter()
-            .map(|k| soql::field_value(k, row, ctx))
-            .collect::<Result<Vec<_>, _>>()?;
-        let fingerprint = format!("{key_values:?}");
-        let g = *index.entry(fingerprint).or_insert_with(|| {
-            order.push((key_values, accs.len()));
-            accs.push(vec![Acc::default(); items.len()]);
-            firsts.push(r);
-            accs.len() - 1
-        });
+        let key = GroupKey(
+            keys.iter()
+                .map(|k| soql::field_value(k, row, ctx))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        let g = match index.get(&key) {
+            Some(&g) => g,
+            None => {
+                let g = accs.len();
+                order.push((key.0.clone(), g));
+                accs.push(vec![Acc::default(); items.len()]);
+                firsts.push(r);
+                index.insert(key, g);
+                g
+            }
+        };
         for (i, item) in items.iter().enumerate() {
             let Item::Aggregate { function, arg, .. } = item else {
                 continue;
@@ -167,30 +221,39 @@ pub(crate) fn aggregate<R: Record>(
                 continue;
             }
             acc.count += 1;
-            if *function == Function::CountDistinct {
-                acc.distinct.insert(format!("{value:?}").to_lowercase());
-            }
-            let x = number(&value).unwrap_or(0.0);
-            let t = acc.sum + x;
-            acc.compensation += if acc.sum.abs() >= x.abs() {
-                (acc.sum - t) + x
-            } else {
-                (x - t) + acc.sum
-            };
-            acc.sum = t;
-            if acc
-                .min
-                .as_ref()
-                .is_none_or(|m| soql::compare_values(&value, m).is_lt())
-            {
-                acc.min = Some(value.clone());
-            }
-            if acc
-                .max
-                .as_ref()
-                .is_none_or(|m| soql::compare_values(&value, m).is_gt())
-            {
-                acc.max = Some(value);
+            // Each function keeps only what it answers: comparing every row's Id for a
+            // COUNT(Id) minimum nobody reads cost more than the grouping.
+            match function {
+                Function::CountDistinct => {
+                    acc.distinct.insert(format!("{value:?}").to_lowercase());
+                }
+                Function::Sum | Function::Avg => {
+                    let x = number(&value).unwrap_or(0.0);
+                    let t = acc.sum + x;
+                    acc.compensation += if acc.sum.abs() >= x.abs() {
+                        (acc.sum - t) + x
+                    } else {
+                        (x - t) + acc.sum
+                    };
+                    acc.sum = t;
+                }
+                Function::Min
+                    if acc
+                        .min
+                        .as_ref()
+                        .is_none_or(|m| soql::compare_values(&value, m).is_lt()) =>
+                {
+                    acc.min = Some(value);
+                }
+                Function::Max
+                    if acc
+                        .max
+                        .as_ref()
+                        .is_none_or(|m| soql::compare_values(&value, m).is_gt()) =>
+                {
+                    acc.max = Some(value);
+                }
+                _ => {}
             }
         }
     }
@@ -250,4 +313,57 @@ pub(crate) fn aggregate<R: Record>(
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::hash_map::DefaultHasher;
+
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    fn hash(key: &GroupKey) -> u64 {
+        let mut h = DefaultHasher::new();
+        key.hash(&mut h);
+        h.finish()
+    }
+
+    /// Two rows share a group exactly when the text fingerprint of their values (what the
+    /// emulator grouped on before) is the same.
+    #[test]
+    fn group_keys_are_equal_when_the_value_fingerprints_are() {
+        use soql::Value as V;
+        let values = [
+            V::Null,
+            V::Boolean(true),
+            V::Boolean(false),
+            V::Integer(1),
+            V::Integer(0),
+            V::Double(1.0),
+            V::Double(0.0),
+            V::Double(-0.0),
+            V::Double(f64::NAN),
+            V::Double(-f64::NAN),
+            V::String("Acme".into()),
+            V::String("acme".into()),
+            V::String("1".into()),
+            V::Date(NaiveDate::from_ymd_opt(2024, 1, 31).unwrap_or_default()),
+            V::MultiPicklist(vec!["a".into(), "b".into()]),
+            V::MultiPicklist(vec!["b".into(), "a".into()]),
+        ];
+        for a in &values {
+            for b in &values {
+                let (ka, kb) = (
+                    GroupKey(vec![a.clone(), V::Integer(7)]),
+                    GroupKey(vec![b.clone(), V::Integer(7)]),
+                );
+                let same = format!("{:?}", ka.0) == format!("{:?}", kb.0);
+                assert_eq!(ka == kb, same, "{a:?} and {b:?}");
+                if same {
+                    assert_eq!(hash(&ka), hash(&kb), "{a:?} and {b:?}");
+                }
+            }
+        }
+    }
 }
