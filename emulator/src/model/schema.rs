@@ -387,7 +387,18 @@ impl ObjectDef {
 
     /// The position of a field, by case-insensitive API name.
     pub(crate) fn field_index(&self, name: &str) -> Option<usize> {
-        self.by_name.get(&name.to_ascii_lowercase()).copied()
+        // Queries look fields up once per record: lower-case API names (at most 40
+        // characters, plus `__c`) on the stack rather than in a new String each time.
+        let mut buf = [0u8; 64];
+        match buf.get_mut(..name.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(name.as_bytes());
+                lower.make_ascii_lowercase();
+                let lower = std::str::from_utf8(lower).ok()?;
+                self.by_name.get(lower).copied()
+            }
+            None => self.by_name.get(&name.to_ascii_lowercase()).copied(),
+        }
     }
 
     pub(crate) fn field(&self, name: &str) -> Option<&FieldDef> {

@@ -235,8 +235,21 @@ pub fn field_value<R: Record + ?Sized>(
 ) -> Result<Value, EvalError> {
     match expr {
         FieldExpr::Path(path) => {
-            let names: Vec<&str> = path.names().collect();
-            record.value(&names).ok_or_else(|| EvalError::UnknownField {
+            // Called once per record and field: short paths (a field, or a few relationships
+            // and a field) go to the record without allocating.
+            let mut short = [""; 8];
+            let long: Vec<&str>;
+            let len = path.names().count();
+            let names = if len <= short.len() {
+                for (slot, name) in short.iter_mut().zip(path.names()) {
+                    *slot = name;
+                }
+                &short[..len]
+            } else {
+                long = path.names().collect();
+                &long[..]
+            };
+            record.value(names).ok_or_else(|| EvalError::UnknownField {
                 path: path.to_string(),
             })
         }
