@@ -264,3 +264,48 @@ async fn explain_says_the_scan_will_take_join_keys_and_sends_nothing() {
         assert!(!text.contains("join_keys="), "{api}: {text}");
     }
 }
+
+/// A join of two objects read through Bulk result pages, with fewer HTTP slots than pages in
+/// flight: the probe side's pages must not keep the slots the build side needs to finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_of_two_paged_bulk_scans_finishes_with_few_http_slots() {
+    let org = sfdf_emulator::EmulatedOrg::builder()
+        .rows(400)
+        .seed(11)
+        .page_rows(50)
+        .start()
+        .await
+        .expect("emulated org starts");
+    for slots in [1, 2] {
+        let connection = sfdf_testkit::connection(&org)
+            .developer_name("demo")
+            .api_type(ApiType::BulkV2)
+            .http(sfdf_connector::HttpSettings {
+                retry: sfdf_connector::RetryConfig::fast(),
+                polling: sfdf_connector::BulkPolling::fast(),
+                max_concurrency: slots,
+                ..sfdf_connector::HttpSettings::default()
+            })
+            .build()
+            .expect("valid connection");
+        let ctx = sfdf_connector::provider::ContextBuilder::new()
+            .target_partitions(Some(2))
+            .connection(connection)
+            .build()
+            .await
+            .expect("session");
+        let mut answers = Vec::new();
+        for setting in ["true", "false"] {
+            query(&ctx, &format!("SET sfdf.pushdown.join_keys = {setting}")).await;
+            let sql = "SELECT count(*) AS n FROM Contact c JOIN Account a ON c.AccountId = a.Id";
+            let rows = tokio::time::timeout(std::time::Duration::from_secs(60), query(&ctx, sql))
+                .await
+                .unwrap_or_else(|_| {
+                    panic!("{slots} HTTP slot(s), join_keys = {setting}: the join never finished")
+                });
+            answers.push(pretty_format_batches(&rows).unwrap().to_string());
+        }
+        assert_eq!(answers[0], answers[1], "{slots} slot(s)");
+        assert!(!answers[0].contains("| 0 "), "{}", answers[0]);
+    }
+}

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use bytes::Bytes;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use secrecy::ExposeSecret;
@@ -92,7 +92,7 @@ impl Call {
 }
 
 /// A successful (2xx) response whose body has not been read yet. Holds its concurrency
-/// permit until dropped.
+/// permit until dropped or turned into a stream ([`Reply::into_stream`]).
 pub(crate) struct Reply {
     pub headers: HeaderMap,
     pub response: reqwest::Response,
@@ -104,13 +104,14 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The body as a stream of chunks; the permit lives as long as the stream.
+    /// The body as a stream of chunks. The concurrency slot is given back now, not when the
+    /// body ends: a streamed body (a result page) is read at its consumer's pace, and a
+    /// consumer may wait on another scan of the same session (the probe side of a hash join
+    /// waits for its build side), which would then never get the slot it needs: a hang. The
+    /// bodies in flight are bounded by the scans' partitions instead, one page each.
     pub(crate) fn into_stream(self) -> impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static {
-        let permit = self.permit;
-        self.response.bytes_stream().map(move |chunk| {
-            let _held = &permit;
-            chunk
-        })
+        drop(self.permit);
+        self.response.bytes_stream()
     }
 }
 

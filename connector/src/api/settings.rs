@@ -148,7 +148,9 @@ pub struct HttpSettings {
     pub retry: RetryConfig,
     /// How running Bulk jobs are polled.
     pub polling: BulkPolling,
-    /// Most requests in flight at once per session (result pages, describes).
+    /// Most requests in flight at once per session (result pages, describes), each until its
+    /// whole body is read, or, for a streamed result page, until its answer starts: a page is
+    /// then read at its reader's pace without holding a slot (see `Reply::into_stream`).
     pub max_concurrency: usize,
     /// Time allowed to connect.
     pub connect_timeout: std::time::Duration,
