@@ -5,10 +5,10 @@ use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use secrecy::SecretString;
 use sfdf_connector::Connection;
-use sfdf_connector::provider::{ContextBuilder, sql};
+use sfdf_connector::provider::sql;
 use sfdf_emulator::EmulatedOrg;
 
-use crate::support::{bulk_soql, org};
+use crate::support::{bulk_soql, org, session_over};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -84,12 +84,7 @@ async fn docs_context(org: &EmulatedOrg) -> datafusion::prelude::SessionContext 
         )
         .build()
         .expect("valid connection");
-    ContextBuilder::new()
-        .target_partitions(Some(2))
-        .connection(connection)
-        .build()
-        .await
-        .expect("session")
+    session_over(connection, 2).await
 }
 
 /// A column of only nulls in a non-empty answer (ten rows of empty revenue) means the

@@ -9,7 +9,7 @@ use datafusion::prelude::SessionContext;
 use sfdf_connector::ApiType;
 use sfdf_emulator::{Api, EmulatedOrg};
 
-use crate::support::{context_for, live, org, query, sent, text_of};
+use crate::support::{context_for, live, org, query, sent, session_over, text_of};
 
 /// The SOQL sent for `object` (ignoring the other scans of the query).
 fn sent_for(sent: &[(Api, String)], object: &str) -> Vec<String> {
@@ -288,12 +288,7 @@ async fn a_join_of_two_paged_bulk_scans_finishes_with_few_http_slots() {
             })
             .build()
             .expect("valid connection");
-        let ctx = sfdf_connector::provider::ContextBuilder::new()
-            .target_partitions(Some(2))
-            .connection(connection)
-            .build()
-            .await
-            .expect("session");
+        let ctx = session_over(connection, 2).await;
         let mut answers = Vec::new();
         for setting in ["true", "false"] {
             query(&ctx, &format!("SET sfdf.pushdown.join_keys = {setting}")).await;

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use sfdf_connector::provider::sql;
 
-use crate::support::{bulk_soql, context, live, org, query, row_count, text_of, texts};
+use crate::support::{
+    bulk_soql, context, live, org, query, row_count, session_over, text_of, texts,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_join_with_an_aggregate_matches_the_records() {
@@ -247,12 +249,7 @@ async fn rest_and_soap_scans_answer_like_bulk() {
             .expect("valid");
         // One partition: one cursor (more partitions read SystemModstamp windows, see
         // sql::windows).
-        let ctx = sfdf_connector::provider::ContextBuilder::new()
-            .target_partitions(Some(1))
-            .connection(connection)
-            .build()
-            .await
-            .expect("session");
+        let ctx = session_over(connection, 1).await;
         assert_eq!(texts(&query(&ctx, text).await, "Name"), bulk, "{api_type}");
         let sent: Vec<String> = org
             .requests()

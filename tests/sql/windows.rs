@@ -4,11 +4,10 @@ use std::collections::HashSet;
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use secrecy::SecretString;
-use sfdf_connector::provider::ContextBuilder;
 use sfdf_connector::{ApiType, Connection};
 use sfdf_emulator::{Api, EmulatedOrg};
 
-use crate::support::{bulk_soql, connection, live, org, query, texts};
+use crate::support::{bulk_soql, connection, live, org, query, session_over, texts};
 
 async fn rest_context(org: &EmulatedOrg, partitions: usize) -> datafusion::prelude::SessionContext {
     let connection = Connection::builder()
@@ -21,12 +20,7 @@ async fn rest_context(org: &EmulatedOrg, partitions: usize) -> datafusion::prelu
         .api_type(ApiType::Rest)
         .build()
         .expect("valid connection");
-    let ctx = ContextBuilder::new()
-        .target_partitions(Some(partitions))
-        .connection(connection)
-        .build()
-        .await
-        .expect("session over the emulated org");
+    let ctx = session_over(connection, partitions).await;
     // The test org is small: windows however few rows they hold.
     query(&ctx, "SET sfdf.window_min_rows = 1").await;
     ctx
@@ -100,12 +94,7 @@ async fn a_rest_scan_with_a_limit_reads_one_cursor() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_sfdf_bulk_windows_runs_one_bulk_job_per_partition() {
     let org = org(300).await;
-    let ctx = ContextBuilder::new()
-        .target_partitions(Some(3))
-        .connection(connection(&org))
-        .build()
-        .await
-        .expect("session over the emulated org");
+    let ctx = session_over(connection(&org), 3).await;
     let explain = |ctx: datafusion::prelude::SessionContext| async move {
         let plan = query(&ctx, "EXPLAIN SELECT Id FROM Account").await;
         pretty_format_batches(&plan).unwrap().to_string()

@@ -41,9 +41,14 @@ pub(crate) async fn context(org: &EmulatedOrg) -> SessionContext {
 
 /// A session with 2 partitions over the org, through `api`.
 pub(crate) async fn context_for(org: &EmulatedOrg, api: ApiType) -> SessionContext {
+    session_over(connection_for(org, api), 2).await
+}
+
+/// A session over one connection with `partitions` target partitions.
+pub(crate) async fn session_over(connection: Connection, partitions: usize) -> SessionContext {
     ContextBuilder::new()
-        .target_partitions(Some(2))
-        .connection(connection_for(org, api))
+        .target_partitions(Some(partitions))
+        .connection(connection)
         .build()
         .await
         .expect("session over the emulated org")
