@@ -60,7 +60,7 @@ use deltalake::protocol::{DeltaOperation, SaveMode};
 /// above), recorded in every table this layer creates as [`FILE_SIZE_PROPERTY`], which
 /// deltalake's merge and other Delta writers (e.g. `OPTIMIZE`) follow. A table whose
 /// property says otherwise is written with its own size.
-pub const TARGET_FILE_SIZE: u64 = 32 * 1024 * 1024;
+pub const TARGET_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// Delta's table property for the data file size writers aim at.
 pub const FILE_SIZE_PROPERTY: &str = "delta.targetFileSize";

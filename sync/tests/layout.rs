@@ -70,17 +70,17 @@ fn parquet_files(dir: &Path) -> BTreeSet<PathBuf> {
 async fn row_groups_are_bounded_in_bytes_whatever_the_row_count() {
     let folder = tempfile::tempdir().unwrap();
     let mut dir = DeltaDir::open(folder.path()).await.unwrap();
-    // ~30 MB of text in one file (the file size is not the bound here: row groups are).
+    // ~20 MB of text: one or two files, each of several row groups.
     dir.overwrite(frame(0..100_000, 300, "a"), &Commit::default())
         .await
         .unwrap();
-    let files = parquet_files(folder.path());
-    assert_eq!(files.len(), 1, "{files:?}");
-    let reader =
-        SerializedFileReader::new(std::fs::File::open(files.first().unwrap()).unwrap()).unwrap();
-    let groups = reader.metadata().row_groups();
+    let mut groups = Vec::new();
+    for file in parquet_files(folder.path()) {
+        let reader = SerializedFileReader::new(std::fs::File::open(file).unwrap()).unwrap();
+        groups.extend(reader.metadata().row_groups().iter().cloned());
+    }
     assert!(groups.len() >= 4, "{} row groups", groups.len());
-    for group in groups {
+    for group in &groups {
         // The writer flushes once its estimate passes the bound: one batch over at most.
         assert!(
             (group.compressed_size() as usize) < 2 * ROW_GROUP_BYTES,
