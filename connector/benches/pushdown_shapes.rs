@@ -16,14 +16,17 @@
 //! something else. The join-keys shape's small side keeps ~13 of 500,000 Accounts: with
 //! much smaller orgs it may keep none, and then no Contact query is sent at all.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Instant;
 
 use datafusion::common::Result;
-use datafusion::prelude::SessionContext;
 use secrecy::SecretString;
 use sfdf_connector::provider::{ContextBuilder, sql};
 use sfdf_connector::{Connection, Session};
 use sfdf_emulator::EmulatedOrg;
+
+use common::{millis, run, thousands};
 
 /// One query shape of Pushdown II.
 struct Shape {
@@ -186,25 +189,4 @@ fn check_pushed(shape: &Shape, pushed: bool, org: &EmulatedOrg) -> Result<Vec<St
         ));
     }
     Ok(sent)
-}
-
-async fn run(ctx: &SessionContext, query: &str) -> Result<usize> {
-    let batches = sql(ctx, query).await?.collect().await?;
-    Ok(batches.iter().map(|b| b.num_rows()).sum())
-}
-
-fn millis(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

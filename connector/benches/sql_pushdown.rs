@@ -13,8 +13,10 @@
 //! The query shapes pushed beyond fields, filters and `LIMIT` (aggregates, top-N, join keys)
 //! are measured by the `pushdown_shapes` bench.
 
+mod common;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -25,9 +27,11 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use secrecy::SecretString;
-use sfdf_connector::provider::{ConnectionSchema, ContextBuilder, ObjectTable, sql};
+use sfdf_connector::provider::{ConnectionSchema, ContextBuilder, ObjectTable};
 use sfdf_connector::{Connection, Session};
 use sfdf_emulator::EmulatedOrg;
+
+use common::{millis, run, thousands};
 
 const QUERY: &str = "SELECT Name, AnnualRevenue FROM Account \
                      WHERE NumberOfEmployees > 150000 AND AnnualRevenue > 4000000000 \
@@ -179,25 +183,4 @@ async fn measure(
         thousands(bytes)
     );
     Ok(())
-}
-
-async fn run(ctx: &SessionContext, query: &str) -> Result<usize> {
-    let batches = sql(ctx, query).await?.collect().await?;
-    Ok(batches.iter().map(|b| b.num_rows()).sum())
-}
-
-fn millis(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
